@@ -1,0 +1,59 @@
+import type { CommandApiConfig } from '@acme/config';
+import { WRITE_ENTITIES } from '@acme/write-persistence';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ChangeStatusHandler } from './proposals/commands/change-status/change-status.handler';
+import { ChangeStatusHttpController } from './proposals/commands/change-status/change-status.http.controller';
+import { CreateProposalHandler } from './proposals/commands/create-proposal/create-proposal.handler';
+import { CreateProposalHttpController } from './proposals/commands/create-proposal/create-proposal.http.controller';
+import { RemoveProposalHandler } from './proposals/commands/remove-proposal/remove-proposal.handler';
+import { RemoveProposalHttpController } from './proposals/commands/remove-proposal/remove-proposal.http.controller';
+import { ReplacePaxHandler } from './proposals/commands/replace-pax/replace-pax.handler';
+import { ReplacePaxHttpController } from './proposals/commands/replace-pax/replace-pax.http.controller';
+import { CreateCustomerHandler } from './customers/commands/create-customer/create-customer.handler';
+import { CreateCustomerHttpController } from './customers/commands/create-customer/create-customer.http.controller';
+import { EventPublication } from './proposals/event-publication';
+import { ProposalChanges } from './proposals/proposal-changes';
+import { HealthController } from './health.controller';
+import { Clock, SystemClock } from './shared/clock';
+import { COMMAND_API_CONFIG } from './shared/tokens';
+
+@Module({})
+export class CommandApiModule {
+  static forConfig(config: CommandApiConfig): DynamicModule {
+    return {
+      module: CommandApiModule,
+      imports: [
+        CqrsModule.forRoot(),
+        TypeOrmModule.forRoot({
+          type: 'postgres',
+          url: config.DATABASE_URL,
+          entities: WRITE_ENTITIES,
+          synchronize: false, // the schema is sql/*.sql, applied by applySchema()
+          extra: { max: config.PG_POOL_SIZE },
+          retryAttempts: 0,
+        }),
+      ],
+      controllers: [
+        CreateProposalHttpController,
+        ReplacePaxHttpController,
+        ChangeStatusHttpController,
+        RemoveProposalHttpController,
+        CreateCustomerHttpController,
+        HealthController,
+      ],
+      providers: [
+        { provide: COMMAND_API_CONFIG, useValue: config },
+        { provide: Clock, useClass: SystemClock },
+        EventPublication,
+        ProposalChanges,
+        CreateProposalHandler,
+        ReplacePaxHandler,
+        ChangeStatusHandler,
+        RemoveProposalHandler,
+        CreateCustomerHandler,
+      ],
+    };
+  }
+}

@@ -1,0 +1,22 @@
+import { runHealthChecks, type HealthReport } from '@acme/http';
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { DataSource } from 'typeorm';
+import { EventPublication } from './proposals/event-publication';
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly events: EventPublication,
+  ) {}
+
+  @Get()
+  async health(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthReport & { publishMode: string }> {
+    const report = await runHealthChecks({ postgres: async () => (await this.dataSource.query('SELECT 1'), true) });
+    void reply.status(report.status === 'ok' ? 200 : 503);
+    return { ...report, publishMode: this.events.mode };
+  }
+}

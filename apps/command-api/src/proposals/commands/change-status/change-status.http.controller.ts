@@ -1,0 +1,25 @@
+import { continueTrace } from '@acme/http';
+import { Body, Controller, Headers, Param, Patch } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiTags } from '@nestjs/swagger';
+import { proposalIdPipe } from '../../proposal-id.pipe';
+import type { ChangeResult } from '../../proposal-changes';
+import { ChangeStatusCommand } from './change-status.command';
+import { ChangeStatusRequestDto } from './change-status.request.dto';
+
+@ApiTags('proposals')
+@Controller('proposals')
+export class ChangeStatusHttpController {
+  constructor(private readonly commandBus: CommandBus) {}
+
+  @Patch(':id/status')
+  changeStatus(
+    @Param('id', proposalIdPipe) proposalId: number,
+    @Body() body: ChangeStatusRequestDto,
+    @Headers('traceparent') traceparent: string | undefined,
+  ): Promise<ChangeResult> {
+    return this.commandBus.execute(
+      new ChangeStatusCommand(proposalId, body.status, body.expectedVersion, continueTrace(traceparent)),
+    );
+  }
+}

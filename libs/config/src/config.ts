@@ -1,0 +1,117 @@
+import { z } from 'zod';
+
+/**
+ * Configuration is read from the environment once, at start-up, and validated against a schema.
+ * Anything missing or malformed stops the app with one message that names each bad variable.
+ * Connection URLs have no defaults on purpose: the launcher (scripts/local-env.mjs) or compose sets them.
+ */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const urlWithProtocol = (protocols: string[]) =>
+  z
+    .string({ required_error: 'is required' })
+    .min(1, 'is required')
+    .refine(
+      (value) => {
+        try {
+          return protocols.includes(new URL(value).protocol);
+        } catch {
+          return false;
+        }
+      },
+      { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+    );
+
+const int = (min: number, max: number) =>
+  z.coerce
+    .number({ invalid_type_error: 'must be a number' })
+    .int('must be a whole number')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`);
+
+export const port = (fallback: number) => int(1, 65535).default(fallback);
+
+export const postgresEnv = {
+  DATABASE_URL: urlWithProtocol(['postgres:', 'postgresql:']),
+  PG_POOL_SIZE: int(1, 100).default(10),
+};
+
+export const amqpEnv = {
+  AMQP_URL: urlWithProtocol(['amqp:', 'amqps:']),
+};
+
+export const mongoEnv = {
+  MONGO_URL: urlWithProtocol(['mongodb:', 'mongodb+srv:']),
+  MONGO_DB: z
+    .string({ required_error: 'is required' })
+    .regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be 1-63 letters, digits, _ or -'),
+};
+
+/** RabbitMQ topology tunables: the relay declares them, the subscriber relies on them. */
+export const topologyEnv = {
+  QUEUE_MESSAGE_TTL_MS: int(1_000, 7 * 24 * 3600 * 1000).default(24 * 3600 * 1000),
+  RETRY_DELAY_MS: int(100, 3600 * 1000).default(2_000),
+};
+
+export const logEnv = {
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+};
+
+export const commandApiSchema = z.object({
+  ...postgresEnv,
+  ...amqpEnv,
+  ...logEnv,
+  COMMAND_API_PORT: port(3000),
+  PUBLISH_MODE: z.enum(['outbox', 'direct']).default('outbox'),
+  BODY_LIMIT_BYTES: int(1_024, 10 * 1024 * 1024).default(64 * 1024),
+});
+
+export const queryApiSchema = z.object({
+  ...mongoEnv,
+  ...logEnv,
+  QUERY_API_PORT: port(3001),
+  MIN_VERSION_WAIT_MS: int(0, 30_000).default(3_000),
+});
+
+export const eventProcessorSchema = z.object({
+  ...postgresEnv,
+  ...amqpEnv,
+  ...topologyEnv,
+  ...logEnv,
+  EVENT_PROCESSOR_PORT: port(3002),
+  RELAY_POLL_INTERVAL_MS: int(10, 600_000).default(1_000),
+  RELAY_BATCH_SIZE: int(1, 10_000).default(500),
+  /** How long processed rows are kept; 0 keeps them forever (the default, so labs can inspect them). */
+  OUTBOX_RETENTION_HOURS: int(0, 24 * 365).default(0),
+});
+
+export const proposalSubscriberSchema = z.object({
+  ...amqpEnv,
+  ...mongoEnv,
+  ...topologyEnv,
+  ...logEnv,
+  PROPOSAL_SUBSCRIBER_PORT: port(3003),
+  CONSUMER_PREFETCH: int(1, 1_000).default(100),
+  MAX_ATTEMPTS: int(1, 100).default(10),
+});
+
+export type CommandApiConfig = z.infer<typeof commandApiSchema>;
+export type QueryApiConfig = z.infer<typeof queryApiSchema>;
+export type EventProcessorConfig = z.infer<typeof eventProcessorSchema>;
+export type ProposalSubscriberConfig = z.infer<typeof proposalSubscriberSchema>;
+
+/** Validates `env` against `schema`; throws a ConfigError naming every bad variable. */
+export function loadConfig<S extends z.ZodTypeAny>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+    );
+  }
+  return result.data as z.infer<S>;
+}

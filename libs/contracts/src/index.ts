@@ -1,0 +1,3 @@
+export * from './proposal-status';
+export * from './proposal-event';
+export * from './topology';

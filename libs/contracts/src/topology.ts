@@ -1,0 +1,28 @@
+/**
+ * RabbitMQ names — the contract that the relay, the subscriber, the lab console and the lab guide share.
+ *
+ *   acme.sales.topic ──proposal.*──► proposal.reader.queue ──(expired / rejected)──► acme.sales.dlx ──► proposal.reader.dlq
+ *          ▲                                   │ transient failure
+ *          └── (default exchange) ◄── proposal.reader.retry (TTL = retry delay, dead-letters back to the work queue)
+ */
+export const TOPOLOGY = {
+  exchange: 'acme.sales.topic',
+  deadLetterExchange: 'acme.sales.dlx',
+  workQueue: 'proposal.reader.queue',
+  workBinding: 'proposal.*',
+  retryQueue: 'proposal.reader.retry',
+  deadLetterQueue: 'proposal.reader.dlq',
+} as const;
+
+export const routingKeyFor = (action: 'created' | 'updated' | 'removed'): string => `proposal.${action}`;
+
+/** Headers the pipeline sets on messages (besides the standard `message-id`, `type`, `timestamp`). */
+export const HEADERS = {
+  version: 'x-acme-version',
+  proposalId: 'x-acme-proposal-id',
+  outboxEventId: 'x-acme-outbox-event-id',
+  traceparent: 'traceparent',
+  attempts: 'x-acme-attempts',
+  deadLetterReason: 'x-acme-dlq-reason',
+  deadLetteredAt: 'x-acme-dlq-at',
+} as const;

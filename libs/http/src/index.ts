@@ -1,0 +1,6 @@
+export * from './problem';
+export * from './problem.filter';
+export * from './validation';
+export * from './http-app';
+export * from './health';
+export * from './trace-context';

@@ -1,0 +1,32 @@
+import type { FieldIssue } from '@acme/domain';
+import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ProblemException } from './problem';
+
+/** Flattens class-validator's nested errors into `pax[1].age: must not be less than 0`. */
+export function fieldIssues(errors: ValidationError[], parent = ''): FieldIssue[] {
+  return errors.flatMap((error) => {
+    const isIndex = /^\d+$/.test(error.property);
+    const field = parent === '' ? error.property : isIndex ? `${parent}[${error.property}]` : `${parent}.${error.property}`;
+    const own = Object.values(error.constraints ?? {}).map((message) => ({
+      field,
+      message: message.replace(new RegExp(`^${error.property} `), ''),
+    }));
+    return [...own, ...fieldIssues(error.children ?? [], field)];
+  });
+}
+
+/** Whitelist, reject unknown fields, transform to DTO classes; 400 VALIDATION.FAILED with every field. */
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+    transform: true,
+    stopAtFirstError: false,
+    exceptionFactory: (errors) => {
+      const fields = fieldIssues(errors);
+      const summary = fields.slice(0, 3).map((f) => `${f.field} ${f.message}`).join('; ');
+      return new ProblemException(400, 'VALIDATION.FAILED', `invalid request: ${summary}`, fields);
+    },
+  });
+}

@@ -1,0 +1,3 @@
+export * from './amqp-connection';
+export * from './topology';
+export * from './proposal-message';
