@@ -1,0 +1,101 @@
+import type { EventProcessorConfig } from '@acme/config';
+import { connectAmqp, declareTopology } from '@acme/messaging';
+import { applySchema, ensureDatabase, listenForOutboxInserts, OutboxRelayStore } from '@acme/write-persistence';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
+import type { ConfirmChannel } from 'amqplib';
+import { Pool } from 'pg';
+import { EVENT_PROCESSOR_CONFIG } from '../tokens';
+import { OutboxRelay } from './outbox-relay';
+
+const RELISTEN_DELAY_MS = 2_000;
+const HOUSEKEEPING_INTERVAL_MS = 60_000;
+const HOUSEKEEPING_BATCH = 1_000;
+
+/** Wires the relay to Postgres (pool + LISTEN) and RabbitMQ (a confirm channel), and runs housekeeping. */
+@Injectable()
+export class RelayService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('OutboxRelay');
+  readonly pool: Pool;
+  readonly amqp: AmqpConnectionManager;
+  private readonly channel: ChannelWrapper;
+  readonly relay: OutboxRelay;
+  private stopListening: (() => Promise<void>) | undefined;
+  private housekeeping: NodeJS.Timeout | undefined;
+  private shuttingDown = false;
+
+  constructor(@Inject(EVENT_PROCESSOR_CONFIG) private readonly config: EventProcessorConfig) {
+    this.pool = new Pool({ connectionString: config.DATABASE_URL, max: config.PG_POOL_SIZE });
+    this.pool.on('error', (error) => this.logger.warn(`idle Postgres connection failed: ${error.message}`));
+    this.amqp = connectAmqp(config.AMQP_URL, 'acme.event-processor', this.logger);
+    this.channel = this.amqp.createChannel({
+      name: 'relay',
+      confirm: true,
+      publishTimeout: 10_000,
+      setup: (channel: ConfirmChannel) =>
+        declareTopology(channel, { messageTtlMs: config.QUEUE_MESSAGE_TTL_MS, retryDelayMs: config.RETRY_DELAY_MS }),
+    });
+    this.relay = new OutboxRelay(
+      new OutboxRelayStore(this.pool),
+      this.channel,
+      () => this.amqp.isConnected(),
+      { batchSize: config.RELAY_BATCH_SIZE, pollIntervalMs: config.RELAY_POLL_INTERVAL_MS },
+      this.logger,
+    );
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await ensureDatabase(this.config.DATABASE_URL);
+    await applySchema(this.config.DATABASE_URL);
+    await this.listen();
+    this.relay.start();
+    if (this.config.OUTBOX_RETENTION_HOURS > 0) {
+      this.housekeeping = setInterval(() => void this.deleteOldProcessedRows(), HOUSEKEEPING_INTERVAL_MS);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.shuttingDown = true;
+    clearInterval(this.housekeeping);
+    await this.relay.stop();
+    await this.stopListening?.();
+    await this.channel.close().catch(() => undefined);
+    await this.amqp.close().catch(() => undefined);
+    await this.pool.end().catch(() => undefined);
+  }
+
+  /** LISTEN for the outbox trigger; if that connection drops, polling carries on and we listen again. */
+  private async listen(): Promise<void> {
+    try {
+      this.stopListening = await listenForOutboxInserts(
+        this.config.DATABASE_URL,
+        () => this.relay.notify(),
+        (error) => {
+          if (this.shuttingDown) return;
+          this.logger.warn(`LISTEN connection lost (${error.message}); polling until it is back`);
+          this.stopListening = undefined;
+          setTimeout(() => void this.listen(), RELISTEN_DELAY_MS).unref();
+        },
+      );
+    } catch {
+      if (!this.shuttingDown) setTimeout(() => void this.listen(), RELISTEN_DELAY_MS).unref();
+    }
+  }
+
+  private async deleteOldProcessedRows(): Promise<void> {
+    const store = new OutboxRelayStore(this.pool);
+    try {
+      let deleted = 0;
+      for (let n = HOUSEKEEPING_BATCH; n === HOUSEKEEPING_BATCH; deleted += n) {
+        n = await store.deleteProcessedOlderThan(this.config.OUTBOX_RETENTION_HOURS, HOUSEKEEPING_BATCH);
+        if (n < HOUSEKEEPING_BATCH) {
+          deleted += n;
+          break;
+        }
+      }
+      if (deleted > 0) this.logger.log(`housekeeping: deleted ${deleted} processed outbox rows`);
+    } catch (error) {
+      this.logger.warn(`housekeeping failed: ${(error as Error).message}`);
+    }
+  }
+}
