@@ -17,7 +17,7 @@ module.exports = (testRegex, extra = {}) => ({
   roots: ['<rootDir>/apps', '<rootDir>/libs'],
   testEnvironment: 'node',
   testRegex,
-  transform: { '^.+\\.ts$': ['@swc/jest', { ...swcrc, sourceMaps: 'inline' }] },
+  transform: { '^.+\\.ts$': ['@swc/jest', { ...swcrc, swcrc: false, sourceMaps: 'inline' }] },
   moduleNameMapper,
   moduleFileExtensions: ['ts', 'js', 'json'],
   ...extra,

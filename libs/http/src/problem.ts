@@ -1,5 +1,30 @@
-import { DomainError, type FieldIssue } from '@acme/domain';
 import { HttpException, HttpStatus } from '@nestjs/common';
+
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+/**
+ * What a business-rule error looks like to the HTTP edge (the domain's DomainError has this shape).
+ * Matched structurally, so this shared lib needs no import from either side's domain.
+ */
+export interface CodedError extends Error {
+  code: string;
+  kind: keyof typeof KIND_STATUS;
+  fields: readonly FieldIssue[];
+}
+
+const KIND_STATUS = { invalid: 422, conflict: 409, 'not-found': 404 } as const;
+
+function isCodedError(error: unknown): error is CodedError {
+  return (
+    error instanceof Error &&
+    typeof (error as Partial<CodedError>).code === 'string' &&
+    Object.hasOwn(KIND_STATUS, (error as Partial<CodedError>).kind ?? '') &&
+    Array.isArray((error as Partial<CodedError>).fields)
+  );
+}
 
 /** RFC 9457 problem details, plus a stable `code` and field-level `errors`. */
 export interface ProblemBody {
@@ -25,8 +50,6 @@ export class ProblemException extends Error {
   }
 }
 
-const KIND_STATUS = { invalid: 422, conflict: 409, 'not-found': 404 } as const;
-
 /** Fastify's own request errors (raised before any route handler runs). */
 const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'REQUEST.INVALID_JSON',
@@ -47,7 +70,7 @@ const STATUS_CODES: Record<number, string> = {
 
 /** The one mapping from every error to an HTTP problem. Unknown errors are a 500 with no internals. */
 export function toProblem(error: unknown, instance: string): ProblemBody {
-  if (error instanceof DomainError) {
+  if (isCodedError(error)) {
     return problem(KIND_STATUS[error.kind], error.code, error.message, instance, error.fields);
   }
   if (error instanceof ProblemException) {
@@ -60,12 +83,31 @@ export function toProblem(error: unknown, instance: string): ProblemBody {
     const code = status === 400 && /JSON/i.test(message) ? 'REQUEST.INVALID_JSON' : STATUS_CODES[status];
     return problem(status, code ?? `HTTP.${status}`, message, instance);
   }
-  const fastify = error as { statusCode?: number; code?: string; message?: string };
+  const fastify = (typeof error === 'object' && error !== null ? error : {}) as {
+    statusCode?: number;
+    code?: string;
+    message?: string;
+  };
   if (typeof fastify.statusCode === 'number' && fastify.statusCode >= 400 && fastify.statusCode < 500) {
     const code = (fastify.code && FASTIFY_CODES[fastify.code]) ?? STATUS_CODES[fastify.statusCode] ?? 'REQUEST.INVALID';
     return problem(fastify.statusCode, code, fastify.message ?? 'bad request', instance);
   }
+  if (isDependencyUnavailable(error)) {
+    return problem(503, 'DEPENDENCY.UNAVAILABLE', 'a backing service is unavailable; retry shortly', instance);
+  }
   return problem(500, 'INTERNAL', 'an unexpected error occurred; it has been logged', instance);
+}
+
+/** A database or broker that is down is a 503 (retry later), not a 500. Matched by name: no driver imports. */
+function isDependencyUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code } = error as { code?: unknown };
+  return (
+    /^Mongo(ServerSelection|Network|NetworkTimeout|NotConnected|TopologyClosed)Error$/.test(error.name) ||
+    code === 'ECONNREFUSED' ||
+    code === '57P01' || // postgres: admin shutdown
+    code === '57P03' // postgres: cannot connect now
+  );
 }
 
 function problem(

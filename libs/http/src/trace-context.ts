@@ -9,7 +9,9 @@ const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 export function continueTrace(header: string | string[] | undefined): string {
   const value = Array.isArray(header) ? header[0] : header;
   const match = value ? TRACEPARENT.exec(value.trim().toLowerCase()) : null;
-  const traceId = match?.[1] && !/^0+$/.test(match[1]) ? match[1] : randomBytes(16).toString('hex');
+  // W3C: an all-zero trace id or parent id makes the whole header invalid.
+  const valid = match?.[1] && match[2] && !/^0+$/.test(match[1]) && !/^0+$/.test(match[2]);
+  const traceId = valid && match[1] ? match[1] : randomBytes(16).toString('hex');
   return `00-${traceId}-${randomBytes(8).toString('hex')}-01`;
 }
 

@@ -1,6 +1,5 @@
-import type { FieldIssue } from '@acme/domain';
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
-import { ProblemException } from './problem';
+import { ProblemException, type FieldIssue } from './problem';
 
 /** Flattens class-validator's nested errors into `pax[1].age: must not be less than 0`. */
 export function fieldIssues(errors: ValidationError[], parent = ''): FieldIssue[] {

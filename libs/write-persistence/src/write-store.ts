@@ -43,9 +43,9 @@ export class WriteStore {
 
   /** Proposal ids come from the identity sequence, so the domain can decide a complete proposal. */
   async nextProposalId(): Promise<number> {
-    const [row] = (await this.em.query(
+    const [row] = await this.em.query<{ id: number }[]>(
       "SELECT nextval(pg_get_serial_sequence('proposals', 'proposal_id'))::int AS id",
-    )) as { id: number }[];
+    );
     if (!row) throw new Error('nextval returned no row');
     return row.id;
   }

@@ -1,0 +1,179 @@
+import { HEADERS, parseProposalEvent, TOPOLOGY } from '@acme/contracts';
+import { isMongoUnavailable, type ProposalProjector } from '@acme/read-model';
+import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import { KeyedSerialQueue } from './keyed-serial-queue';
+
+export interface ConsumerLogger {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface ConsumerOptions {
+  maxAttempts: number;
+  maxMessageBytes: number;
+}
+
+export interface ConsumerCounters {
+  projected: number;
+  duplicates: number;
+  retried: number;
+  deadLettered: number;
+}
+
+/**
+ * The read side's policy: when a proposal event arrives, project it into the views — once.
+ *
+ * Every message ends in exactly one of four ways, and is acked only after that end is safe:
+ *   projected (or a duplicate, logged)      → ack
+ *   a gap or a failure worth retrying       → copy to the retry queue (confirmed), then ack
+ *   too many attempts, or malformed         → copy to the DLQ with the reason (confirmed), then ack
+ *   the channel died before the ack         → RabbitMQ redelivers it; the projector deduplicates
+ */
+export class ProjectViewsWhenProposalEventArrives {
+  private readonly serial = new KeyedSerialQueue();
+  readonly counters: ConsumerCounters = { projected: 0, duplicates: 0, retried: 0, deadLettered: 0 };
+  private mongoDown = false;
+
+  constructor(
+    private readonly projector: ProposalProjector,
+    private readonly options: ConsumerOptions,
+    private readonly logger: ConsumerLogger,
+  ) {}
+
+  /** Consumes the work queue on `channel` (called again by the connection manager after every reconnect). */
+  async consume(channel: ConfirmChannel, prefetch: number): Promise<void> {
+    await channel.prefetch(prefetch);
+    await channel.consume(TOPOLOGY.workQueue, (message) => {
+      if (message) void this.handle(channel, message);
+    });
+  }
+
+  async handle(channel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
+    if (message.content.length > this.options.maxMessageBytes) {
+      return this.deadLetter(channel, message, `message of ${message.content.length} bytes exceeds ${this.options.maxMessageBytes}`);
+    }
+    const parsed = parseProposalEvent(message.content);
+    if (!parsed.ok) return this.deadLetter(channel, message, parsed.reason);
+    const event = parsed.event;
+
+    await this.serial.run(event.proposalId, async () => {
+      try {
+        const outcome = await this.projector.project(event);
+        this.mongoIsBack();
+        if (outcome.kind === 'gap') {
+          return await this.retryLater(
+            channel,
+            message,
+            `proposal ${event.proposalId} v${event.version} waits for v${outcome.expectedVersion}`,
+            true,
+          );
+        }
+        if (outcome.kind === 'duplicate') {
+          this.counters.duplicates++;
+          this.logger.warn(
+            `duplicate event ${event.eventId} (${event.type} v${event.version} of proposal ${event.proposalId}) ` +
+              `seen ${outcome.count} time(s) again: ignored, logged in duplicateevents`,
+          );
+        } else {
+          this.counters.projected++;
+        }
+        ack(channel, message);
+      } catch (error) {
+        // MongoDB being away is not the message's fault: retry without counting an attempt.
+        const unavailable = isMongoUnavailable(error);
+        if (unavailable && !this.mongoDown) {
+          this.mongoDown = true;
+          this.logger.warn(`MongoDB unavailable (${(error as Error).message}); messages wait in the retry queue`);
+        }
+        await this.retryLater(channel, message, (error as Error).message, !unavailable);
+      }
+    });
+  }
+
+  private mongoIsBack(): void {
+    if (this.mongoDown) {
+      this.mongoDown = false;
+      this.logger.log('MongoDB available again: projecting');
+    }
+  }
+
+  /** Delayed retry: a copy waits out the retry queue's TTL, then dead-letters back to the work queue. */
+  private async retryLater(channel: ConfirmChannel, message: ConsumeMessage, reason: string, countsAsAttempt: boolean): Promise<void> {
+    const attempts = attemptsOf(message) + (countsAsAttempt ? 1 : 0);
+    if (attempts >= this.options.maxAttempts) {
+      return this.deadLetter(channel, message, `gave up after ${attempts} attempts: ${reason}`);
+    }
+    try {
+      await publishConfirmed(channel, '', TOPOLOGY.retryQueue, message, {
+        [HEADERS.attempts]: attempts,
+        'x-acme-last-error': reason.slice(0, 500),
+      });
+      this.counters.retried++;
+      ack(channel, message);
+    } catch {
+      // Channel gone: no ack either, so RabbitMQ redelivers the original. Nothing is lost.
+    }
+  }
+
+  /** Poison goes to the DLQ with the reason in a header; the consumer moves on to the next message. */
+  private async deadLetter(channel: ConfirmChannel, message: ConsumeMessage, reason: string): Promise<void> {
+    try {
+      await publishConfirmed(channel, TOPOLOGY.deadLetterExchange, TOPOLOGY.deadLetterQueue, message, {
+        [HEADERS.deadLetterReason]: reason.slice(0, 1_000),
+        [HEADERS.deadLetteredAt]: new Date().toISOString(),
+        'x-acme-original-routing-key': message.fields.routingKey,
+      });
+      this.counters.deadLettered++;
+      this.logger.warn(`dead-lettered message ${String(message.properties.messageId ?? '(no id)')}: ${reason}`);
+      ack(channel, message);
+    } catch {
+      // Channel gone: the original is redelivered and judged again.
+    }
+  }
+}
+
+function attemptsOf(message: ConsumeMessage): number {
+  const value: unknown = message.properties.headers?.[HEADERS.attempts];
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : 0;
+}
+
+function ack(channel: ConfirmChannel, message: ConsumeMessage): void {
+  try {
+    channel.ack(message);
+  } catch {
+    // The channel closed after we finished: the message is redelivered and deduplicated.
+  }
+}
+
+/** Republishes a copy of `message` (same body and properties, extra headers) and waits for the confirm. */
+function publishConfirmed(
+  channel: ConfirmChannel,
+  exchange: string,
+  routingKey: string,
+  message: ConsumeMessage,
+  headers: Record<string, unknown>,
+): Promise<void> {
+  const p = message.properties;
+  const options: Options.Publish = {
+    persistent: true,
+    contentType: p.contentType as string | undefined,
+    messageId: p.messageId as string | undefined,
+    type: p.type as string | undefined,
+    timestamp: p.timestamp as number | undefined,
+    appId: p.appId as string | undefined,
+    headers: { ...stripDeathHeaders(p.headers), ...headers },
+  };
+  return new Promise((resolve, reject) => {
+    channel.publish(exchange, routingKey, message.content, options, (error: unknown) =>
+      error ? reject(error instanceof Error ? error : new Error('publish nacked')) : resolve(),
+    );
+  });
+}
+
+/** Our copies start a fresh RabbitMQ dead-letter history; our own headers carry what matters. */
+function stripDeathHeaders(headers: Record<string, unknown> | undefined): Record<string, unknown> {
+  const { 'x-death': _death, 'x-first-death-exchange': _e, 'x-first-death-queue': _q, 'x-first-death-reason': _r, ...rest } =
+    headers ?? {};
+  return rest;
+}

@@ -1,0 +1,69 @@
+import type { ProposalSubscriberConfig } from '@acme/config';
+import { connectAmqp, declareTopology } from '@acme/messaging';
+import { createMongoClient, ensureIndexes, ProposalProjector } from '@acme/read-model';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
+import type { ConfirmChannel } from 'amqplib';
+import type { MongoClient } from 'mongodb';
+import { SUBSCRIBER_CONFIG } from '../tokens';
+import { ProjectViewsWhenProposalEventArrives } from './project-views-when-proposal-event-arrives';
+
+const MAX_MESSAGE_BYTES = 256 * 1024;
+
+/** Wires the policy to RabbitMQ (consumer channel, re-established after every reconnect) and MongoDB. */
+@Injectable()
+export class SubscriberService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('ProposalSubscriber');
+  readonly mongo: MongoClient;
+  readonly amqp: AmqpConnectionManager;
+  readonly policy: ProjectViewsWhenProposalEventArrives;
+  private channel: ChannelWrapper | undefined;
+
+  constructor(@Inject(SUBSCRIBER_CONFIG) private readonly config: ProposalSubscriberConfig) {
+    this.mongo = createMongoClient(config.MONGO_URL);
+    const db = this.mongo.db(config.MONGO_DB);
+    this.policy = new ProjectViewsWhenProposalEventArrives(
+      new ProposalProjector(db),
+      { maxAttempts: config.MAX_ATTEMPTS, maxMessageBytes: MAX_MESSAGE_BYTES },
+      this.logger,
+    );
+    this.amqp = connectAmqp(config.AMQP_URL, 'acme.proposal-subscriber', this.logger);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.ensureIndexesWhenMongoAnswers();
+    this.channel = this.amqp.createChannel({
+      name: 'consumer',
+      confirm: true,
+      setup: async (channel: ConfirmChannel) => {
+        await declareTopology(channel, {
+          messageTtlMs: this.config.QUEUE_MESSAGE_TTL_MS,
+          retryDelayMs: this.config.RETRY_DELAY_MS,
+        });
+        await this.policy.consume(channel, this.config.CONSUMER_PREFETCH);
+      },
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    // Closing the channel stops deliveries; unacked messages go back to the queue for someone else.
+    await this.channel?.close().catch(() => undefined);
+    await this.amqp.close().catch(() => undefined);
+    await this.mongo.close().catch(() => undefined);
+  }
+
+  async mongoUp(): Promise<boolean> {
+    await this.mongo.db(this.config.MONGO_DB).command({ ping: 1 });
+    return true;
+  }
+
+  /** Start even if MongoDB is down (messages then wait in the retry queue); create indexes once it answers. */
+  private async ensureIndexesWhenMongoAnswers(): Promise<void> {
+    try {
+      await ensureIndexes(this.mongo.db(this.config.MONGO_DB));
+    } catch (error) {
+      this.logger.warn(`MongoDB not ready (${(error as Error).message}); will create indexes when it is`);
+      setTimeout(() => void this.ensureIndexesWhenMongoAnswers(), 5_000).unref();
+    }
+  }
+}

@@ -1,0 +1,14 @@
+import 'reflect-metadata';
+import { loadConfig, proposalSubscriberSchema } from '@acme/config';
+import { createHttpApp, listen, runMain } from '@acme/http';
+import { ProposalSubscriberModule } from './app.module';
+
+runMain('proposal-subscriber', async () => {
+  const config = loadConfig(proposalSubscriberSchema);
+  const app = await createHttpApp(ProposalSubscriberModule.forConfig(config), {
+    name: 'proposal-subscriber',
+    port: config.PROPOSAL_SUBSCRIBER_PORT,
+    logLevel: config.LOG_LEVEL,
+  });
+  await listen(app, 'proposal-subscriber', config.PROPOSAL_SUBSCRIBER_PORT);
+});

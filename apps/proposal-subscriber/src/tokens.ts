@@ -1,0 +1,1 @@
+export const SUBSCRIBER_CONFIG = Symbol('SUBSCRIBER_CONFIG');

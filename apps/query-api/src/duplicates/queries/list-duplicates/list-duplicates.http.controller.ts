@@ -1,0 +1,29 @@
+import { ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Query } from '@nestjs/common';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { ReadModel } from '../../../read-model.provider';
+import { duplicateResponse } from '../../../responses';
+
+export class ListDuplicatesQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+}
+
+@ApiTags('duplicates')
+@Controller('duplicates')
+export class ListDuplicatesHttpController {
+  constructor(private readonly readModel: ReadModel) {}
+
+  /** Duplicate events the subscriber detected and ignored, most recent first. */
+  @Get()
+  async list(@Query() query: ListDuplicatesQueryDto) {
+    const duplicates = await this.readModel.queries.duplicates(query.limit ?? 100);
+    return { items: duplicates.map(duplicateResponse) };
+  }
+}

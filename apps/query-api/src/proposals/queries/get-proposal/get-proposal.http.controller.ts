@@ -1,0 +1,48 @@
+import { ProblemException } from '@acme/http';
+import type { ProposalView } from '@acme/read-model';
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { idPipe } from '../../../id.pipe';
+import { ReadModel } from '../../../read-model.provider';
+import { proposalResponse } from '../../../responses';
+import { GetProposalQueryDto } from './get-proposal.request.dto';
+
+const POLL_MS = 25;
+
+@ApiTags('proposals')
+@Controller('proposals')
+export class GetProposalHttpController {
+  constructor(private readonly readModel: ReadModel) {}
+
+  /**
+   * The view is eventually consistent. A client that just wrote version N can ask for `?minVersion=N`:
+   * we wait (briefly) until the projection has caught up, or answer 503 + Retry-After.
+   */
+  @Get(':id')
+  async get(
+    @Param('id', idPipe) proposalId: number,
+    @Query() query: GetProposalQueryDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const deadline = Date.now() + (query.minVersion ? this.readModel.config.MIN_VERSION_WAIT_MS : 0);
+    let view: ProposalView | null = await this.readModel.queries.byId(proposalId);
+    while (query.minVersion && (view?.version ?? 0) < query.minVersion && Date.now() < deadline) {
+      await sleep(POLL_MS);
+      view = await this.readModel.queries.byId(proposalId);
+    }
+    if (query.minVersion && (view?.version ?? 0) < query.minVersion) {
+      void reply.header('retry-after', '1');
+      throw new ProblemException(
+        503,
+        'VIEW.NOT_CAUGHT_UP',
+        `the read side has not reached version ${query.minVersion} of proposal ${proposalId} yet (at ${view?.version ?? 'none'}); retry shortly`,
+      );
+    }
+    if (!view || view.removed) {
+      throw new ProblemException(404, 'PROPOSAL.NOT_FOUND', `proposal ${proposalId} ${view ? 'was removed' : 'does not exist'}`);
+    }
+    return proposalResponse(view);
+  }
+}

@@ -1,0 +1,40 @@
+import { ProblemException } from '@acme/http';
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { ReadModel } from '../../../read-model.provider';
+import { proposalResponse } from '../../../responses';
+import { ListProposalsQueryDto } from './list-proposals.request.dto';
+
+const encodeCursor = (after: number): string => Buffer.from(JSON.stringify({ after })).toString('base64url');
+
+function decodeCursor(cursor: string): number {
+  try {
+    const { after } = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as { after?: unknown };
+    if (typeof after === 'number' && Number.isInteger(after) && after > 0) return after;
+  } catch {
+    // fall through to the 400
+  }
+  throw new ProblemException(400, 'VALIDATION.FAILED', 'invalid cursor', [
+    { field: 'cursor', message: 'must be a cursor returned by this API' },
+  ]);
+}
+
+@ApiTags('proposals')
+@Controller('proposals')
+export class ListProposalsHttpController {
+  constructor(private readonly readModel: ReadModel) {}
+
+  @Get()
+  async list(@Query() query: ListProposalsQueryDto) {
+    const page = await this.readModel.queries.list({
+      customerId: query.customerId,
+      status: query.status,
+      limit: query.limit ?? 20,
+      afterProposalId: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+    });
+    return {
+      items: page.items.map(proposalResponse),
+      nextCursor: page.nextAfter === null ? null : encodeCursor(page.nextAfter),
+    };
+  }
+}

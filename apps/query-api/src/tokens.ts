@@ -1,0 +1,1 @@
+export const QUERY_API_CONFIG = Symbol('QUERY_API_CONFIG');

@@ -1,0 +1,109 @@
+// @ts-check
+import js from '@eslint/js';
+import { defineConfig, globalIgnores } from 'eslint/config';
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+
+// Packages that tie code to a framework, a database or a broker. The domain rules and the event
+// contracts are plain TypeScript so they can be read, tested and shared without any of them.
+const frameworkAndDriverPackages = [
+  '@nestjs/*',
+  'typeorm',
+  'pg',
+  'mongodb',
+  'amqplib',
+  'amqp-connection-manager',
+  'fastify',
+  '@fastify/*',
+];
+
+const testFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'];
+
+export default defineConfig(
+  globalIgnores([
+    '**/dist/**',
+    '**/node_modules/**',
+    '**/.nx/**',
+    '**/coverage/**',
+    '*.js',
+    '*.mjs',
+    '*.cjs',
+    'scripts/**',
+    'tools/**',
+  ]),
+  // Registers the @nx plugin (enforce-module-boundaries).
+  ...nx.configs['flat/base'],
+  {
+    files: ['**/*.ts'],
+    extends: [js.configs.recommended, tseslint.configs.recommendedTypeChecked],
+    languageOptions: {
+      parserOptions: {
+        projectService: true,
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          depConstraints: [
+            // Sides: the read side never reaches into the write side and vice versa.
+            { sourceTag: 'scope:read', onlyDependOnLibsWithTags: ['scope:read', 'scope:shared'] },
+            { sourceTag: 'scope:write', onlyDependOnLibsWithTags: ['scope:write', 'scope:shared'] },
+            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+            // Layers: apps compose libs; infra adapts domain and contracts; the domain knows only the
+            // contracts; the contracts know nothing but themselves.
+            {
+              sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: ['type:domain', 'type:infra', 'type:contracts', 'type:testing'],
+            },
+            {
+              sourceTag: 'type:infra',
+              onlyDependOnLibsWithTags: ['type:infra', 'type:domain', 'type:contracts'],
+            },
+            {
+              sourceTag: 'type:domain',
+              onlyDependOnLibsWithTags: ['type:contracts'],
+              bannedExternalImports: frameworkAndDriverPackages,
+            },
+            {
+              sourceTag: 'type:contracts',
+              onlyDependOnLibsWithTags: ['type:contracts'],
+              bannedExternalImports: frameworkAndDriverPackages,
+            },
+            {
+              sourceTag: 'type:testing',
+              onlyDependOnLibsWithTags: ['type:infra', 'type:contracts', 'type:domain'],
+            },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          caughtErrorsIgnorePattern: '^_',
+          destructuredArrayIgnorePattern: '^_',
+        },
+      ],
+      // Deliberately NOT enabling @typescript-eslint/consistent-type-imports: with
+      // emitDecoratorMetadata, Nest reads constructor parameter types at runtime, and turning a
+      // class import into `import type` erases it and breaks dependency injection.
+    },
+  },
+  {
+    // Tests poke at loosely typed things (supertest bodies, raw AMQP messages, jest mocks).
+    files: testFiles,
+    rules: {
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/unbound-method': 'off',
+    },
+  },
+);

@@ -1,0 +1,6 @@
+export * from './views';
+export * from './projections';
+export * from './read-model-db';
+export * from './projector';
+export * from './rebuild';
+export * from './queries';

@@ -1,0 +1,64 @@
+import {
+  MongoClient,
+  MongoNetworkError,
+  MongoNotConnectedError,
+  MongoServerError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+  type Collection,
+  type Db,
+} from 'mongodb';
+import { COLLECTIONS, type CustomerProposalsView, type DuplicateEvent, type ProposalView, type StoredEvent } from './views';
+
+export interface ReadModelCollections {
+  proposals: Collection<ProposalView>;
+  customerProposals: Collection<CustomerProposalsView>;
+  eventStore: Collection<StoredEvent>;
+  duplicates: Collection<DuplicateEvent>;
+}
+
+export function collectionsOf(db: Db): ReadModelCollections {
+  return {
+    proposals: db.collection<ProposalView>(COLLECTIONS.proposals),
+    customerProposals: db.collection<CustomerProposalsView>(COLLECTIONS.customerProposals),
+    eventStore: db.collection<StoredEvent>(COLLECTIONS.eventStore),
+    duplicates: db.collection<DuplicateEvent>(COLLECTIONS.duplicates),
+  };
+}
+
+/**
+ * A client that survives MongoDB restarts: the driver reconnects by itself; operations fail fast
+ * (server selection timeout) while it is away, and the caller retries later.
+ */
+export function createMongoClient(url: string): MongoClient {
+  return new MongoClient(url, {
+    serverSelectionTimeoutMS: 3_000,
+    connectTimeoutMS: 3_000,
+    maxPoolSize: 20,
+    appName: 'acme-proposals',
+  });
+}
+
+/** Idempotent. The unique index on the event id is what makes duplicate detection work. */
+export async function ensureIndexes(db: Db): Promise<void> {
+  const c = collectionsOf(db);
+  await c.eventStore.createIndex({ eventId: 1 }, { unique: true, name: 'eventId_unique' });
+  await c.eventStore.createIndex({ proposalId: 1, version: 1 }, { name: 'proposal_version' });
+  await c.proposals.createIndex({ customerId: 1, _id: 1 }, { name: 'customer_id' });
+  await c.proposals.createIndex({ status: 1, _id: 1 }, { name: 'status_id' });
+  await c.duplicates.createIndex({ lastSeenAt: -1 }, { name: 'lastSeenAt' });
+}
+
+export function isDuplicateKeyError(error: unknown): boolean {
+  return error instanceof MongoServerError && error.code === 11000;
+}
+
+/** MongoDB is away (not the message's fault): retry without counting it against the message. */
+export function isMongoUnavailable(error: unknown): boolean {
+  return (
+    error instanceof MongoNetworkError ||
+    error instanceof MongoServerSelectionError ||
+    error instanceof MongoNotConnectedError ||
+    error instanceof MongoTopologyClosedError
+  );
+}
