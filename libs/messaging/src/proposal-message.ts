@@ -12,7 +12,12 @@ export interface OutgoingMessage {
  * The AMQP form of a proposal event: persistent, message id = the event's unique id (what the read
  * side deduplicates on), type and version in the properties and headers, trace context carried along.
  */
-export function toProposalMessage(event: ProposalEvent, appId: string, outboxEventId?: number): OutgoingMessage {
+export function toProposalMessage(
+  event: ProposalEvent,
+  appId: string,
+  outbox?: { eventId: number; traceHeaders: Record<string, string> },
+): OutgoingMessage {
+  const traceparent = outbox?.traceHeaders.traceparent ?? event.traceparent;
   return {
     exchange: TOPOLOGY.exchange,
     routingKey: event.type,
@@ -27,8 +32,8 @@ export function toProposalMessage(event: ProposalEvent, appId: string, outboxEve
       headers: {
         [HEADERS.version]: event.version,
         [HEADERS.proposalId]: event.proposalId,
-        ...(outboxEventId !== undefined ? { [HEADERS.outboxEventId]: outboxEventId } : {}),
-        ...(event.traceparent ? { [HEADERS.traceparent]: event.traceparent } : {}),
+        ...(outbox ? { [HEADERS.outboxEventId]: outbox.eventId } : {}),
+        ...(traceparent ? { [HEADERS.traceparent]: traceparent } : {}),
       },
     },
   };

@@ -89,7 +89,7 @@ export class OutboxRelay {
     // on a nack, a timeout or a lost channel. One round trip of confirms for the whole batch.
     await Promise.all(
       batch.events.map((event) => {
-        const message = toProposalMessage(event.payload, 'acme.event-processor', event.eventId);
+        const message = toProposalMessage(event.payload, 'acme.event-processor', event);
         return this.channel.publish(message.exchange, message.routingKey, message.content, message.options);
       }),
     );

@@ -1,0 +1,6 @@
+export * from './env';
+export * from './postgres';
+export * from './rabbitmq';
+export * from './mongo';
+export * from './apps';
+export * from './events';

@@ -1,0 +1,67 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { connect, type ChannelModel } from 'amqplib';
+import { testEnv, uniqueName, waitFor } from './env';
+
+const run = promisify(execFile);
+
+const rabbitmqctl = (...args: string[]) => run('rabbitmqctl', ['-q', ...args], { timeout: 60_000 });
+
+export interface TestVhost {
+  url: string;
+  name: string;
+  connect(): Promise<ChannelModel>;
+  delete(): Promise<void>;
+}
+
+/** A vhost of its own for this test file: exchanges and queues keep their contract names inside it. */
+export async function createTestVhost(): Promise<TestVhost> {
+  const base = new URL(testEnv().amqpUrl);
+  const name = uniqueName('acme_t');
+  await rabbitmqctl('add_vhost', name);
+  await rabbitmqctl('set_permissions', '-p', name, decodeURIComponent(base.username || 'guest'), '.*', '.*', '.*');
+  base.pathname = `/${encodeURIComponent(name)}`;
+  const url = base.toString();
+  return {
+    url,
+    name,
+    connect: () => connect(url),
+    delete: async () => {
+      await rabbitmqctl('delete_vhost', name).catch(() => undefined);
+    },
+  };
+}
+
+export async function rabbitAnswers(): Promise<boolean> {
+  try {
+    const c = await connect(testEnv().amqpUrl);
+    await c.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Fault injection: stops the broker app (the Erlang node stays up), as the lab does.
+ * Always pair with `startRabbitApp()` in a finally/afterAll: tests leave shared services as they found them.
+ */
+export async function stopRabbitApp(): Promise<void> {
+  await rabbitmqctl('stop_app');
+}
+
+export async function startRabbitApp(): Promise<void> {
+  await rabbitmqctl('start_app');
+  await waitFor(() => rabbitAnswers(), 'RabbitMQ to accept connections', 60_000, 250);
+}
+
+export async function queueDepth(vhost: TestVhost, queue: string): Promise<number> {
+  const connection = await vhost.connect();
+  try {
+    const channel = await connection.createChannel();
+    const { messageCount } = await channel.checkQueue(queue);
+    return messageCount;
+  } finally {
+    await connection.close();
+  }
+}

@@ -1,0 +1,189 @@
+// @ts-check
+// Local infrastructure, idempotently: use PostgreSQL, RabbitMQ and a MongoDB-compatible server if they
+// answer; otherwise start the installed servers, and build + start FerretDB for MongoDB.
+// Usage: node scripts/infra.mjs [--schema]    (--schema also creates the database and applies sql/)
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { loadLocalEnv } from './local-env.mjs';
+import { logDir, root, runDir, stateDir } from './paths.mjs';
+
+const require = createRequire(import.meta.url);
+const say = (/** @type {string} */ line) => console.log(`[infra] ${line}`);
+const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
+const isLocal = (/** @type {string} */ url) => ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(new URL(url).hostname);
+const has = (/** @type {string} */ cmd) => {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** @param {() => Promise<boolean>} check @param {number} timeoutMs @param {string} what */
+async function waitFor(check, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await sleep(500);
+  }
+  throw new Error(`${what} did not come up within ${timeoutMs / 1000}s`);
+}
+
+/** @param {string} databaseUrl */
+export async function postgresAnswers(databaseUrl) {
+  const { Client } = require('pg');
+  const url = new URL(databaseUrl);
+  url.pathname = '/postgres';
+  const client = new Client({ connectionString: url.toString(), connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** @param {string} amqpUrl */
+export async function rabbitAnswers(amqpUrl) {
+  const amqp = require('amqplib');
+  try {
+    const connection = await amqp.connect(amqpUrl, { timeout: 2_000 });
+    await connection.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** @param {string} mongoUrl */
+export async function mongoAnswers(mongoUrl) {
+  const { MongoClient } = require('mongodb');
+  const client = new MongoClient(mongoUrl, { serverSelectionTimeoutMS: 1_500, connectTimeoutMS: 1_500 });
+  try {
+    await client.db('admin').command({ ping: 1 });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}
+
+/** @param {string} databaseUrl */
+export async function ensurePostgres(databaseUrl) {
+  if (await postgresAnswers(databaseUrl)) return say(`PostgreSQL answers at ${new URL(databaseUrl).host}`);
+  if (!isLocal(databaseUrl) || !existsSync('/etc/postgresql') || !has('pg_ctlcluster')) {
+    throw new Error(`PostgreSQL does not answer at ${new URL(databaseUrl).host} and there is no local cluster to start (see README: Troubleshooting)`);
+  }
+  const version = readdirSync('/etc/postgresql')[0];
+  say(`starting PostgreSQL ${version}…`);
+  execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', String(version), 'main', 'start'], { stdio: 'inherit' });
+  await waitFor(() => postgresAnswers(databaseUrl), 60_000, 'PostgreSQL');
+  say('PostgreSQL started');
+}
+
+/** @param {string} amqpUrl */
+export async function ensureRabbit(amqpUrl) {
+  if (await rabbitAnswers(amqpUrl)) return say(`RabbitMQ answers at ${new URL(amqpUrl).host}`);
+  if (!isLocal(amqpUrl) || !has('rabbitmqctl')) {
+    throw new Error(`RabbitMQ does not answer at ${new URL(amqpUrl).host} and there is no local broker to start (see README: Troubleshooting)`);
+  }
+  let nodeRunning = true;
+  try {
+    execFileSync('rabbitmqctl', ['-q', 'status'], { stdio: 'ignore', timeout: 30_000 });
+  } catch {
+    nodeRunning = false;
+  }
+  if (nodeRunning) {
+    // The Erlang node runs but the broker app was stopped (e.g. by a lab's `rabbit stop`).
+    say('RabbitMQ node is up but its app is stopped: rabbitmqctl start_app');
+    execFileSync('rabbitmqctl', ['-q', 'start_app'], { stdio: 'inherit', timeout: 60_000 });
+  } else {
+    say('starting RabbitMQ (rabbitmq-server -detached)…');
+    execFileSync('rabbitmq-server', ['-detached'], { stdio: 'inherit' });
+  }
+  await waitFor(() => rabbitAnswers(amqpUrl), 90_000, 'RabbitMQ');
+  say('RabbitMQ started');
+}
+
+/** Builds the FerretDB runner in tools/ferretdb once; cached by the hash of its sources. */
+export function buildFerretDb() {
+  const dir = join(root, 'tools', 'ferretdb');
+  const hash = createHash('sha256');
+  for (const f of ['go.mod', 'go.sum', 'main.go']) hash.update(readFileSync(join(dir, f)));
+  const binary = join(stateDir, 'bin', `ferretdb-${hash.digest('hex').slice(0, 12)}`);
+  if (existsSync(binary)) return binary;
+  if (!has('go')) throw new Error('no MongoDB answers and Go is not installed to build FerretDB (see README: Troubleshooting)');
+  mkdirSync(join(stateDir, 'bin'), { recursive: true });
+  say('building FerretDB v1.24 from the Go module proxy (first time only, ~1-2 min)…');
+  execFileSync('go', ['build', '-trimpath', '-o', binary, '.'], { cwd: dir, stdio: 'inherit' });
+  return binary;
+}
+
+/**
+ * Starts a FerretDB (SQLite backend) on `port`, detached, data and log under .acme/.
+ * @param {number} port @param {string} [name]
+ */
+export function startFerretDb(port, name = 'ferretdb') {
+  const binary = buildFerretDb();
+  const dataDir = join(stateDir, `${name}-data`);
+  mkdirSync(dataDir, { recursive: true });
+  const log = openSync(join(logDir, `${name}.log`), 'a');
+  const child = spawn(binary, ['-listen', `127.0.0.1:${port}`, '-sqlite-url', `file:${dataDir}/`], {
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
+  child.unref();
+  closeSync(log);
+  writeFileSync(join(runDir, `${name}.pid`), String(child.pid));
+  return child.pid;
+}
+
+/** @param {string} mongoUrl */
+export async function ensureMongo(mongoUrl) {
+  if (await mongoAnswers(mongoUrl)) return say(`MongoDB-compatible server answers at ${new URL(mongoUrl).host}`);
+  if (!isLocal(mongoUrl)) throw new Error(`MongoDB does not answer at ${new URL(mongoUrl).host}`);
+  // No MongoDB server package here: FerretDB speaks the MongoDB wire protocol (see README: Why FerretDB).
+  const port = Number(new URL(mongoUrl).port || 27017);
+  startFerretDb(port);
+  await waitFor(() => mongoAnswers(mongoUrl), 30_000, 'FerretDB');
+  say(`FerretDB started on 127.0.0.1:${port} (log: .acme/logs/ferretdb.log)`);
+}
+
+/** Creates the database and applies sql/*.sql (the same code the apps run at start). */
+/** @param {string} databaseUrl */
+export async function ensureSchema(databaseUrl) {
+  const lib = join(root, 'dist', 'libs', 'write-persistence', 'src', 'index.js');
+  if (!existsSync(lib)) throw new Error('run `npm run build` first');
+  const { ensureDatabase, applySchema } = require(lib);
+  await ensureDatabase(databaseUrl);
+  const applied = await applySchema(databaseUrl);
+  say(`schema ${applied.length ? `applied: ${applied.join(', ')}` : 'up to date'} (${new URL(databaseUrl).pathname.slice(1)})`);
+}
+
+export async function ensureInfra({ schema = false } = {}) {
+  const env = loadLocalEnv();
+  const required = ['DATABASE_URL', 'AMQP_URL', 'MONGO_URL'];
+  for (const name of required) if (!env[name]) throw new Error(`${name} is not set (.env)`);
+  await Promise.all([
+    ensurePostgres(String(env.DATABASE_URL)),
+    ensureRabbit(String(env.AMQP_URL)),
+    ensureMongo(String(env.MONGO_URL)),
+  ]);
+  if (schema) await ensureSchema(String(env.DATABASE_URL));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  ensureInfra({ schema: process.argv.includes('--schema') }).catch((error) => {
+    console.error(`[infra] ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
+}

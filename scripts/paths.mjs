@@ -1,0 +1,20 @@
+// @ts-check
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** Local state that is never committed: built FerretDB, its data, pid files, logs. */
+export const stateDir = join(root, '.acme');
+export const runDir = join(stateDir, 'run');
+export const logDir = join(stateDir, 'logs');
+for (const dir of [stateDir, runDir, logDir]) mkdirSync(dir, { recursive: true });
+
+export const APPS = [
+  { name: 'command-api', portVar: 'COMMAND_API_PORT', port: 3000, role: 'write side REST', docs: true },
+  { name: 'query-api', portVar: 'QUERY_API_PORT', port: 3001, role: 'read side REST', docs: true },
+  { name: 'event-processor', portVar: 'EVENT_PROCESSOR_PORT', port: 3002, role: 'outbox relay (health)' },
+  { name: 'proposal-subscriber', portVar: 'PROPOSAL_SUBSCRIBER_PORT', port: 3003, role: 'projections (health)' },
+];
+
+export const appScript = (name) => join(root, 'dist', 'apps', name, 'src', 'main.js');
