@@ -1,0 +1,171 @@
+import { HEADERS, TOPOLOGY, type ProposalEvent } from '@acme/contracts';
+import { connectAmqp, declareTopology, toProposalMessage } from '@acme/messaging';
+import { collectionsOf, createMongoClient, ensureIndexes, ProposalProjector } from '@acme/read-model';
+import {
+  createTestVhost,
+  newProposalId,
+  PrivateFerretDb,
+  sampleEvent,
+  uniqueName,
+  waitFor,
+  type TestVhost,
+} from '@acme/testing';
+import type { AmqpConnectionManager } from 'amqp-connection-manager';
+import type { Channel, ConfirmChannel, GetMessage } from 'amqplib';
+import type { MongoClient } from 'mongodb';
+import { ProjectViewsWhenProposalEventArrives } from './project-views-when-proposal-event-arrives';
+
+const TOPOLOGY_OPTIONS = { messageTtlMs: 3_600_000, retryDelayMs: 200 };
+const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
+
+/**
+ * The subscriber's policy wired to a real broker (own vhost) and a private FerretDB that the tests
+ * may kill and restart without touching the shared server.
+ */
+describe('ProjectViewsWhenProposalEventArrives against RabbitMQ and the MongoDB-compatible server', () => {
+  let vhost: TestVhost;
+  let ferret: PrivateFerretDb;
+  let mongo: MongoClient;
+  let amqp: AmqpConnectionManager;
+  let publisher: Channel;
+  let policy: ProjectViewsWhenProposalEventArrives;
+  const dbName = uniqueName();
+
+  beforeAll(async () => {
+    [vhost, ferret] = await Promise.all([createTestVhost(), PrivateFerretDb.start()]);
+    mongo = createMongoClient(ferret.url);
+    const db = mongo.db(dbName);
+    await ensureIndexes(db);
+    policy = new ProjectViewsWhenProposalEventArrives(new ProposalProjector(db), { maxAttempts: 3, maxMessageBytes: 64 * 1024 }, quiet);
+    amqp = connectAmqp(vhost.url, 'test-subscriber', quiet);
+    const channel = amqp.createChannel({
+      setup: async (ch: ConfirmChannel) => {
+        await declareTopology(ch, TOPOLOGY_OPTIONS);
+        await policy.consume(ch, 20);
+      },
+    });
+    await channel.waitForConnect();
+    publisher = await (await vhost.connect()).createChannel();
+  });
+
+  afterAll(async () => {
+    await amqp.close();
+    await mongo.close();
+    await ferret.destroy();
+    await vhost.delete();
+  });
+
+  const views = () => collectionsOf(mongo.db(dbName));
+
+  function publish(event: ProposalEvent): void {
+    const m = toProposalMessage(event, 'test');
+    publisher.publish(m.exchange, m.routingKey, m.content, m.options);
+  }
+
+  function publishRaw(body: string, routingKey = 'proposal.created', headers: Record<string, unknown> = {}): void {
+    publisher.publish(TOPOLOGY.exchange, routingKey, Buffer.from(body), { persistent: true, messageId: uniqueName('poison'), headers });
+  }
+
+  async function takeDeadLetters(): Promise<GetMessage[]> {
+    const out: GetMessage[] = [];
+    for (let m = await publisher.get(TOPOLOGY.deadLetterQueue, { noAck: true }); m; m = await publisher.get(TOPOLOGY.deadLetterQueue, { noAck: true })) {
+      out.push(m);
+    }
+    return out;
+  }
+
+  const viewVersion = async (id: number) => (await views().proposals.findOne({ _id: id }))?.version ?? 0;
+
+  it('projects a redelivered event once and logs the duplicate', async () => {
+    // Given an event published twice (as after a relay crash between confirm and mark)
+    const event = sampleEvent(newProposalId(), 1);
+    publish(event);
+    publish(event);
+
+    // When the subscriber has handled both copies
+    await waitFor(async () => (await views().duplicates.countDocuments({ _id: event.eventId })) === 1, 'duplicate logged');
+
+    // Then there is one applied event and one duplicate entry, and the view is version 1
+    expect(await views().eventStore.countDocuments({ proposalId: event.proposalId })).toBe(1);
+    expect(await views().duplicates.findOne({ _id: event.eventId })).toMatchObject({ count: 1 });
+    expect(await viewVersion(event.proposalId)).toBe(1);
+  });
+
+  it('applies events that arrive out of order in version order, through the delayed-retry queue', async () => {
+    // Given versions 1..4 of a proposal published as 4, 2, 3, 1
+    const id = newProposalId();
+    const events = [1, 2, 3, 4].map((v) => sampleEvent(id, v, { notes: `v${v}` }));
+    for (const i of [3, 1, 2, 0]) publish(events[i]!);
+
+    // When the subscriber catches up
+    await waitFor(async () => (await viewVersion(id)) === 4, 'view at version 4', 20_000);
+
+    // Then the view is the last version and the event history is exactly 1..4
+    expect(await views().proposals.findOne({ _id: id })).toMatchObject({ version: 4, notes: 'v4' });
+    const history = await views().eventStore.find({ proposalId: id }).sort({ version: 1 }).toArray();
+    expect(history.map((e) => e.version)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('dead-letters malformed messages with the reason, and keeps projecting good ones', async () => {
+    // Given poison (not JSON, wrong schema, unknown type, missing id, oversized) followed by a good event
+    await takeDeadLetters();
+    publishRaw('this is not json');
+    publishRaw(JSON.stringify({ hello: 'world' }));
+    publishRaw(JSON.stringify({ ...sampleEvent(newProposalId(), 1), type: 'proposal.exploded' }));
+    const { eventId: _missing, ...withoutId } = sampleEvent(newProposalId(), 1);
+    publishRaw(JSON.stringify(withoutId));
+    publishRaw('x'.repeat(70 * 1024));
+    const good = sampleEvent(newProposalId(), 1);
+    publish(good);
+
+    // When the subscriber has seen them all
+    await waitFor(async () => (await viewVersion(good.proposalId)) === 1, 'the good event projected');
+    await waitFor(async () => (await publisher.checkQueue(TOPOLOGY.deadLetterQueue)).messageCount === 5, '5 dead letters');
+
+    // Then each poison message is in the DLQ with a reason header
+    const reasons = (await takeDeadLetters()).map((m) => String(m.properties.headers?.[HEADERS.deadLetterReason]));
+    expect(reasons).toEqual([
+      expect.stringContaining('not valid JSON'),
+      expect.stringContaining('contract violation'),
+      expect.stringContaining('type'),
+      expect.stringContaining('eventId'),
+      expect.stringContaining('exceeds'),
+    ]);
+  });
+
+  it('dead-letters an event whose predecessor never arrives, after the configured attempts', async () => {
+    // Given version 2 of a proposal whose version 1 never comes
+    await takeDeadLetters();
+    const orphan = sampleEvent(newProposalId(), 2);
+    publish(orphan);
+
+    // When it has been retried maxAttempts (3) times
+    await waitFor(async () => (await publisher.checkQueue(TOPOLOGY.deadLetterQueue)).messageCount === 1, 'orphan dead-lettered', 20_000);
+
+    // Then it is in the DLQ (not lost, not applied) with the reason
+    const [dead] = await takeDeadLetters();
+    expect(dead?.properties.messageId).toBe(orphan.eventId);
+    expect(String(dead?.properties.headers?.[HEADERS.deadLetterReason])).toMatch(/gave up after 3 attempts: .* waits for v1/);
+    expect(await viewVersion(orphan.proposalId)).toBe(0);
+  });
+
+  it('loses nothing when MongoDB stops mid-stream and comes back', async () => {
+    // Given a stream of events, part of it published while MongoDB is down
+    await takeDeadLetters();
+    const first = Array.from({ length: 30 }, () => sampleEvent(newProposalId(), 1));
+    const second = Array.from({ length: 30 }, () => sampleEvent(newProposalId(), 1));
+    first.forEach(publish);
+    await ferret.kill();
+    second.forEach(publish);
+    await new Promise((r) => setTimeout(r, 3_000)); // several retry rounds while Mongo is away
+
+    // When MongoDB is back
+    await ferret.resume();
+
+    // Then every event is projected exactly once, and nothing was dead-lettered
+    const ids = [...first, ...second].map((e) => e.eventId);
+    await waitFor(async () => (await views().eventStore.countDocuments({ _id: { $in: ids } })) === 60, 'all 60 projected', 60_000, 200);
+    expect((await publisher.checkQueue(TOPOLOGY.deadLetterQueue)).messageCount).toBe(0);
+    expect(await views().duplicates.countDocuments({ _id: { $in: ids } })).toBe(0);
+  });
+});
