@@ -19,6 +19,41 @@ const frameworkAndDriverPackages = [
 
 const testFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'];
 
+/**
+ * Which project may import which (Nx tags). Production code never imports the test support lib;
+ * test files (*.int-spec.ts, *.e2e-spec.ts) of any project may.
+ * @param {{ tests: boolean }} options
+ */
+function boundaries({ tests }) {
+  const testing = tests ? ['type:testing'] : [];
+  const testingScope = tests ? ['scope:testing'] : [];
+  return [
+    // Sides: the read side never reaches into the write side and vice versa.
+    { sourceTag: 'scope:read', onlyDependOnLibsWithTags: ['scope:read', 'scope:shared', ...testingScope] },
+    { sourceTag: 'scope:write', onlyDependOnLibsWithTags: ['scope:write', 'scope:shared', ...testingScope] },
+    { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared', ...testingScope] },
+    // Test support sets up both sides' real services (a database with the schema, a vhost, a Mongo
+    // database), so it may use both.
+    { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:shared', 'scope:read', 'scope:write', 'scope:testing'] },
+    // Layers: apps compose libs; infra adapts domain and contracts; the domain knows only the
+    // contracts; the contracts know nothing but themselves.
+    { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:infra', 'type:contracts', ...testing] },
+    { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:infra', 'type:domain', 'type:contracts', ...testing] },
+    {
+      sourceTag: 'type:domain',
+      onlyDependOnLibsWithTags: ['type:contracts', ...testing],
+      bannedExternalImports: frameworkAndDriverPackages,
+    },
+    {
+      sourceTag: 'type:contracts',
+      onlyDependOnLibsWithTags: ['type:contracts', ...testing],
+      bannedExternalImports: frameworkAndDriverPackages,
+    },
+    { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:infra', 'type:contracts', 'type:domain'] },
+    { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:testing', 'type:contracts'] },
+  ];
+}
+
 export default defineConfig(
   globalIgnores([
     '**/dist/**',
@@ -46,36 +81,7 @@ export default defineConfig(
       '@nx/enforce-module-boundaries': [
         'error',
         {
-          depConstraints: [
-            // Sides: the read side never reaches into the write side and vice versa.
-            { sourceTag: 'scope:read', onlyDependOnLibsWithTags: ['scope:read', 'scope:shared'] },
-            { sourceTag: 'scope:write', onlyDependOnLibsWithTags: ['scope:write', 'scope:shared'] },
-            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-            // Layers: apps compose libs; infra adapts domain and contracts; the domain knows only the
-            // contracts; the contracts know nothing but themselves.
-            {
-              sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: ['type:domain', 'type:infra', 'type:contracts', 'type:testing'],
-            },
-            {
-              sourceTag: 'type:infra',
-              onlyDependOnLibsWithTags: ['type:infra', 'type:domain', 'type:contracts'],
-            },
-            {
-              sourceTag: 'type:domain',
-              onlyDependOnLibsWithTags: ['type:contracts'],
-              bannedExternalImports: frameworkAndDriverPackages,
-            },
-            {
-              sourceTag: 'type:contracts',
-              onlyDependOnLibsWithTags: ['type:contracts'],
-              bannedExternalImports: frameworkAndDriverPackages,
-            },
-            {
-              sourceTag: 'type:testing',
-              onlyDependOnLibsWithTags: ['type:infra', 'type:contracts', 'type:domain'],
-            },
-          ],
+          depConstraints: boundaries({ tests: false }),
         },
       ],
       '@typescript-eslint/no-floating-promises': 'error',
@@ -104,6 +110,7 @@ export default defineConfig(
       '@typescript-eslint/no-unsafe-call': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',
       '@typescript-eslint/unbound-method': 'off',
+      '@nx/enforce-module-boundaries': ['error', { depConstraints: boundaries({ tests: true }) }],
     },
   },
 );

@@ -15,7 +15,11 @@ export class HealthController {
 
   @Get()
   async health(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthReport & { publishMode: string }> {
-    const report = await runHealthChecks({ postgres: async () => (await this.dataSource.query('SELECT 1'), true) });
+    const report = await runHealthChecks({
+      postgres: async () => (await this.dataSource.query('SELECT 1'), true),
+      // Only direct mode talks to RabbitMQ from here; in outbox mode the broker is the relay's concern.
+      ...(this.events.mode === 'direct' ? { rabbitmq: () => Promise.resolve(this.events.brokerConnected()) } : {}),
+    });
     void reply.status(report.status === 'ok' ? 200 : 503);
     return { ...report, publishMode: this.events.mode };
   }

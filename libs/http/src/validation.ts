@@ -14,9 +14,20 @@ export function fieldIssues(errors: ValidationError[], parent = ''): FieldIssue[
   });
 }
 
+/**
+ * Nest's ValidationPipe with `transform` also converts `@Param() id: number` with `+value`, which
+ * turns "1e3" into 1000 and "abc" into NaN before the parameter's own pipe can judge the raw text.
+ * Here path and query primitives stay strings; their pipes parse them strictly.
+ */
+class StrictValidationPipe extends ValidationPipe {
+  protected override transformPrimitive(value: unknown): unknown {
+    return value;
+  }
+}
+
 /** Whitelist, reject unknown fields, transform to DTO classes; 400 VALIDATION.FAILED with every field. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new StrictValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,

@@ -4,3 +4,4 @@ export * from './rabbitmq';
 export * from './mongo';
 export * from './apps';
 export * from './events';
+export * from './pipeline';

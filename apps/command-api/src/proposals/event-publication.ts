@@ -32,6 +32,10 @@ export class EventPublication implements OnModuleDestroy {
     return this.config.PUBLISH_MODE;
   }
 
+  brokerConnected(): boolean {
+    return this.amqp?.connection.isConnected() ?? false;
+  }
+
   /** Inside the command's transaction. Returns the outbox event_id, or null in direct mode. */
   async record(store: WriteStore, event: ProposalEvent): Promise<number | null> {
     return this.amqp ? null : store.appendToOutbox(event);

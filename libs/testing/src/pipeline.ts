@@ -1,0 +1,58 @@
+import { RunningApp } from './apps';
+import { testEnv } from './env';
+import { createTestMongo, type TestMongo } from './mongo';
+import { createTestDatabase, type TestDatabase } from './postgres';
+import { createTestVhost, type TestVhost } from './rabbitmq';
+
+export interface PipelineOptions {
+  processors?: number;
+  subscribers?: number;
+  /** Extra environment for every app (e.g. RETRY_DELAY_MS). */
+  env?: Record<string, string>;
+  /** Extra environment for the command API only (e.g. PUBLISH_MODE=direct). */
+  commandApiEnv?: Record<string, string>;
+}
+
+/**
+ * The whole system as real processes, isolated for one test file: its own Postgres database,
+ * RabbitMQ vhost and Mongo database, and the four apps on free ports.
+ */
+export class TestPipeline {
+  private constructor(
+    readonly db: TestDatabase,
+    readonly vhost: TestVhost,
+    readonly mongo: TestMongo,
+    readonly env: Record<string, string>,
+    readonly commandApi: RunningApp,
+    readonly queryApi: RunningApp,
+    readonly processors: RunningApp[],
+    readonly subscribers: RunningApp[],
+  ) {}
+
+  static async start(options: PipelineOptions = {}): Promise<TestPipeline> {
+    const [db, vhost, mongo] = await Promise.all([createTestDatabase(), createTestVhost(), createTestMongo()]);
+    const env = {
+      DATABASE_URL: db.url,
+      AMQP_URL: vhost.url,
+      MONGO_URL: testEnv().mongoUrl,
+      MONGO_DB: mongo.dbName,
+      RETRY_DELAY_MS: '500',
+      RELAY_POLL_INTERVAL_MS: '500',
+      ...options.env,
+    };
+    const [processors, subscribers] = await Promise.all([
+      Promise.all(Array.from({ length: options.processors ?? 1 }, () => RunningApp.start('event-processor', env))),
+      Promise.all(Array.from({ length: options.subscribers ?? 1 }, () => RunningApp.start('proposal-subscriber', env))),
+    ]);
+    const [commandApi, queryApi] = await Promise.all([
+      RunningApp.start('command-api', { ...env, ...options.commandApiEnv }),
+      RunningApp.start('query-api', env),
+    ]);
+    return new TestPipeline(db, vhost, mongo, env, commandApi, queryApi, processors, subscribers);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.commandApi, this.queryApi, ...this.processors, ...this.subscribers].map((a) => a.stop()));
+    await Promise.all([this.db.drop(), this.vhost.delete(), this.mongo.drop()]);
+  }
+}
