@@ -2,9 +2,10 @@
 // Local infrastructure, idempotently: use PostgreSQL, RabbitMQ and a MongoDB-compatible server if they
 // answer; otherwise start the installed servers, and build + start FerretDB for MongoDB.
 // Usage: node scripts/infra.mjs [--schema]    (--schema also creates the database and applies sql/)
+//        node scripts/infra.mjs stop          (stops the FerretDB this project started, if any)
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -181,7 +182,24 @@ export async function ensureInfra({ schema = false } = {}) {
   if (schema) await ensureSchema(String(env.DATABASE_URL));
 }
 
+/** Stops the FerretDB started by ensureMongo (PostgreSQL and RabbitMQ are system services: left alone). */
+export function stopFerretDb() {
+  const pidFile = join(runDir, 'ferretdb.pid');
+  if (!existsSync(pidFile)) return false;
+  try {
+    process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGTERM');
+  } catch {
+    // already gone
+  }
+  rmSync(pidFile, { force: true });
+  return true;
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  if (process.argv[2] === 'stop') {
+    if (stopFerretDb()) say('stopped FerretDB');
+    process.exit(0);
+  }
   ensureInfra({ schema: process.argv.includes('--schema') }).catch((error) => {
     console.error(`[infra] ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);

@@ -7,7 +7,7 @@ import { execSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { ensureInfra } from './infra.mjs';
+import { ensureInfra, stopFerretDb } from './infra.mjs';
 import { loadLocalEnv } from './local-env.mjs';
 import { APPS, appScript, logDir, root, runDir, stateDir } from './paths.mjs';
 
@@ -126,16 +126,7 @@ async function down() {
     }
     rmSync(stackPidFile, { force: true });
   }
-  const ferretPid = join(runDir, 'ferretdb.pid');
-  if (existsSync(ferretPid)) {
-    try {
-      process.kill(Number(readFileSync(ferretPid, 'utf8')), 'SIGTERM');
-      say('stopped FerretDB');
-    } catch {
-      // already gone
-    }
-    rmSync(ferretPid, { force: true });
-  }
+  if (stopFerretDb()) say('stopped FerretDB');
   say('PostgreSQL and RabbitMQ are shared system services and stay running');
   // Last: pm2's killDaemon ends this process too.
   if (existsSync(join(process.env.PM2_HOME ?? '', 'pm2.pid'))) {
