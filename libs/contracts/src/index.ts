@@ -1,3 +1,4 @@
 export * from './proposal-status';
 export * from './proposal-event';
 export * from './topology';
+export * from './text';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PROPOSAL_STATUSES } from './proposal-status';
+import { isCleanText } from './text';
 
 /**
  * The proposal event contract, version 1 — defined once, shared by the write side (which stores it
@@ -24,11 +25,17 @@ export const LIMITS = {
   maxExpiryDays: 30,
 } as const;
 
+const text = (max: number, multiline = false) =>
+  z.string().refine((s) => isCleanText(s, max, multiline), {
+    message: `must be well-formed text of at most ${max} characters without control characters`,
+  });
+const name = text(LIMITS.nameMaxLength).refine((s) => s.trim().length > 0, { message: 'must not be blank' });
+
 const paxSchema = z
   .object({
-    firstName: z.string().min(1).max(LIMITS.nameMaxLength),
-    middleName: z.string().max(LIMITS.nameMaxLength).nullable(),
-    lastName: z.string().min(1).max(LIMITS.nameMaxLength),
+    firstName: name,
+    middleName: text(LIMITS.nameMaxLength).nullable(),
+    lastName: name,
     age: z.number().int().min(0).max(LIMITS.maxAge),
   })
   .strict();
@@ -52,7 +59,7 @@ export const proposalSnapshotSchema = z
     status: z.enum(PROPOSAL_STATUSES),
     pax: z.array(paxSchema).min(1).max(LIMITS.maxPax),
     expiresAt: z.string().datetime(),
-    notes: z.string().max(LIMITS.notesMaxLength).nullable(),
+    notes: text(LIMITS.notesMaxLength, true).nullable(),
     createdAt: z.string().datetime(),
     updatedAt: z.string().datetime(),
   })

@@ -50,6 +50,8 @@ export async function createHttpApp(
   });
   // Errors Fastify raises before a route runs (invalid JSON, body too large, wrong content type)
   // reach the same ProblemFilter: Nest wraps them in an HttpException with Fastify's status.
+  // JSON only: Fastify would otherwise parse text/plain bodies into strings (then: 400 for every field).
+  app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
   app.enableShutdownHooks();

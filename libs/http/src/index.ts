@@ -4,3 +4,4 @@ export * from './validation';
 export * from './http-app';
 export * from './health';
 export * from './trace-context';
+export * from './text.validator';

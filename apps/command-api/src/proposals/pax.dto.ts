@@ -1,45 +1,24 @@
 import { LIMITS } from '@acme/contracts';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-  ValidateNested,
-} from 'class-validator';
-
-/** Any script, apostrophes and hyphens welcome; blank names and control characters are not. */
-const NAME = /^(?=.*\S)[^\p{Cc}]*$/u;
-const NAME_MESSAGE = 'must contain a visible character and no control characters';
+import { IsCleanText } from '@acme/http';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsOptional, IsString, Max, Min, ValidateNested } from 'class-validator';
 
 export class PaxDto {
   @ApiProperty({ example: "D'Arcy", maxLength: LIMITS.nameMaxLength })
   @IsString()
-  @MinLength(1)
-  @MaxLength(LIMITS.nameMaxLength)
-  @Matches(NAME, { message: NAME_MESSAGE })
+  @IsCleanText(LIMITS.nameMaxLength, { notBlank: true })
   firstName!: string;
 
   @ApiPropertyOptional({ example: 'Jean-Luc', nullable: true, maxLength: LIMITS.nameMaxLength })
   @IsOptional()
   @IsString()
-  @MaxLength(LIMITS.nameMaxLength)
-  @Matches(/^[^\p{Cc}]*$/u, { message: 'must not contain control characters' })
+  @IsCleanText(LIMITS.nameMaxLength)
   middleName?: string | null;
 
   @ApiProperty({ example: 'Ó Súilleabháin', maxLength: LIMITS.nameMaxLength })
   @IsString()
-  @MinLength(1)
-  @MaxLength(LIMITS.nameMaxLength)
-  @Matches(NAME, { message: NAME_MESSAGE })
+  @IsCleanText(LIMITS.nameMaxLength, { notBlank: true })
   lastName!: string;
 
   @ApiProperty({ example: 34, minimum: 0, maximum: LIMITS.maxAge })

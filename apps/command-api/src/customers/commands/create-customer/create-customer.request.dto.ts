@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-
-const NAME = /^(?=.*\S)[^\p{Cc}]*$/u;
+import { IsCleanText } from '@acme/http';
+import { IsEmail, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 
 export class CreateCustomerRequestDto {
   @ApiProperty({ example: 'ana.obrien@example.com' })
@@ -11,22 +10,18 @@ export class CreateCustomerRequestDto {
 
   @ApiProperty({ example: 'Ana' })
   @IsString()
-  @MinLength(1)
-  @MaxLength(100)
-  @Matches(NAME, { message: 'must contain a visible character and no control characters' })
+  @IsCleanText(100, { notBlank: true })
   firstName!: string;
 
   @ApiPropertyOptional({ example: 'María' })
   @IsOptional()
   @IsString()
-  @MaxLength(100)
+  @IsCleanText(100)
   middleName?: string;
 
   @ApiProperty({ example: "O'Brien" })
   @IsString()
-  @MinLength(1)
-  @MaxLength(100)
-  @Matches(NAME, { message: 'must contain a visible character and no control characters' })
+  @IsCleanText(100, { notBlank: true })
   lastName!: string;
 
   @ApiPropertyOptional({ example: '+353 1 555 0100' })

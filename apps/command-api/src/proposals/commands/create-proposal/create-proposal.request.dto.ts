@@ -1,4 +1,5 @@
 import { LIMITS } from '@acme/contracts';
+import { IsCleanText } from '@acme/http';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsPositive, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { PaxDto, PaxList } from '../../pax.dto';
@@ -29,6 +30,6 @@ export class CreateProposalRequestDto {
   @ApiPropertyOptional({ maxLength: LIMITS.notesMaxLength })
   @IsOptional()
   @IsString()
-  @MaxLength(LIMITS.notesMaxLength)
+  @IsCleanText(LIMITS.notesMaxLength, { multiline: true })
   notes?: string;
 }
