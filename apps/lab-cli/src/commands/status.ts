@@ -1,0 +1,136 @@
+import { TOPOLOGY } from '@acme/contracts';
+import { COLLECTIONS } from '@acme/read-model';
+import Table from 'cli-table3';
+import pc from 'picocolors';
+import { attempt, type LabContext } from '../lab-context';
+
+export interface PipelineStatus {
+  writeProposals?: number;
+  outboxUnprocessed?: number;
+  outboxProcessed?: number;
+  queues?: { work: number; retry: number; dlq: number; consumers: number };
+  readProposals?: number;
+  appliedEvents?: number;
+  duplicateEvents?: number;
+  duplicateDeliveries?: number;
+  health: Record<string, boolean>;
+  verdict: { state: 'in sync' | 'catching up' | 'stuck' | 'out of sync'; why: string };
+}
+
+async function healthy(url: string): Promise<boolean> {
+  return (await attempt(async () => (await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) })).ok)) ?? false;
+}
+
+export async function collectStatus(lab: LabContext): Promise<PipelineStatus> {
+  const [write, queues, read, health] = await Promise.all([
+    attempt(async () => {
+      const { rows } = await lab.pg.query<{ proposals: string; unprocessed: string; processed: string }>(
+        `SELECT (SELECT count(*) FROM proposals) AS proposals,
+                count(*) FILTER (WHERE NOT processed) AS unprocessed,
+                count(*) FILTER (WHERE processed) AS processed
+           FROM proposalevents`,
+      );
+      const r = rows[0];
+      return r && { proposals: Number(r.proposals), unprocessed: Number(r.unprocessed), processed: Number(r.processed) };
+    }),
+    attempt(async () => {
+      const channel = await (await lab.amqp()).createChannel();
+      try {
+        const work = await channel.checkQueue(TOPOLOGY.workQueue);
+        const retry = await channel.checkQueue(TOPOLOGY.retryQueue);
+        const dlq = await channel.checkQueue(TOPOLOGY.deadLetterQueue);
+        return { work: work.messageCount, retry: retry.messageCount, dlq: dlq.messageCount, consumers: work.consumerCount };
+      } finally {
+        await channel.close().catch(() => undefined);
+      }
+    }),
+    attempt(async () => {
+      const db = lab.mongo;
+      const [proposals, applied, duplicates] = await Promise.all([
+        db.collection(COLLECTIONS.proposals).countDocuments({ removed: false }),
+        db.collection(COLLECTIONS.eventStore).countDocuments({}),
+        db.collection<{ count: number }>(COLLECTIONS.duplicates).find({}, { projection: { count: 1 } }).toArray(),
+      ]);
+      return { proposals, applied, duplicateEvents: duplicates.length, duplicateDeliveries: duplicates.reduce((n, d) => n + d.count, 0) };
+    }),
+    Promise.all(
+      (['command-api', 'query-api', 'event-processor', 'proposal-subscriber'] as const).map(
+        async (app) => [app, await healthy(lab.url(app))] as const,
+      ),
+    ),
+  ]);
+
+  const status: PipelineStatus = {
+    writeProposals: write?.proposals,
+    outboxUnprocessed: write?.unprocessed,
+    outboxProcessed: write?.processed,
+    queues,
+    readProposals: read?.proposals,
+    appliedEvents: read?.applied,
+    duplicateEvents: read?.duplicateEvents,
+    duplicateDeliveries: read?.duplicateDeliveries,
+    health: Object.fromEntries(health),
+    verdict: { state: 'in sync', why: '' },
+  };
+  status.verdict = verdictOf(status);
+  return status;
+}
+
+/** One line an instructor can read out: is the read side in sync, catching up, or stuck — and why. */
+export function verdictOf(s: PipelineStatus): PipelineStatus['verdict'] {
+  if (s.writeProposals === undefined) return { state: 'stuck', why: 'PostgreSQL is unreachable' };
+  if (s.readProposals === undefined) return { state: 'stuck', why: 'MongoDB is unreachable: the subscriber cannot project' };
+  const backlog = s.outboxUnprocessed ?? 0;
+  if (!s.queues) {
+    return backlog > 0
+      ? { state: 'stuck', why: `RabbitMQ is unreachable; ${backlog} event(s) wait safely in the outbox` }
+      : { state: 'stuck', why: 'RabbitMQ is unreachable' };
+  }
+  const inFlight = s.queues.work + s.queues.retry;
+  if (backlog > 0 && !s.health['event-processor']) {
+    return { state: 'stuck', why: `the event processor is not running; ${backlog} event(s) wait in the outbox` };
+  }
+  if (inFlight > 0 && s.queues.consumers === 0) {
+    return { state: 'stuck', why: `no subscriber is consuming; ${inFlight} message(s) wait in RabbitMQ` };
+  }
+  if (backlog > 0 || inFlight > 0) {
+    return { state: 'catching up', why: `${backlog} in the outbox, ${inFlight} in RabbitMQ` };
+  }
+  if (s.queues.dlq > 0) {
+    return { state: 'stuck', why: `${s.queues.dlq} message(s) in the DLQ — inspect with \`lab dlq list\`, then \`lab dlq redrive --all\`` };
+  }
+  if (s.writeProposals !== s.readProposals) {
+    const missing = s.writeProposals - s.readProposals;
+    return {
+      state: 'out of sync',
+      why:
+        missing > 0
+          ? `${missing} proposal(s) exist on the write side but not on the read side: their events were lost (dual write?) — nothing is left to deliver them`
+          : `${-missing} proposal view(s) more than the write side has (was the write side reset without the read side?)`,
+    };
+  }
+  return { state: 'in sync', why: 'every stored event has been projected' };
+}
+
+const show = (n: number | undefined) => (n === undefined ? pc.red('unreachable') : String(n));
+
+export function printStatus(s: PipelineStatus): void {
+  const table = new Table({ head: ['stage', 'what', 'count'], style: pc.isColorSupported ? { head: ['cyan'], compact: true } : { head: [], border: [], compact: true } });
+  const up = (app: string) => (s.health[app] ? pc.green('up') : pc.red('down'));
+  table.push(
+    ['write side (Postgres)', 'proposals', show(s.writeProposals)],
+    ['outbox (proposalevents)', 'unprocessed', show(s.outboxUnprocessed)],
+    ['', 'processed', show(s.outboxProcessed)],
+    ['RabbitMQ', `${TOPOLOGY.workQueue}`, show(s.queues?.work)],
+    ['', `${TOPOLOGY.retryQueue}`, show(s.queues?.retry)],
+    ['', `${TOPOLOGY.deadLetterQueue}`, show(s.queues?.dlq)],
+    ['read side (MongoDB)', 'proposal views', show(s.readProposals)],
+    ['', 'applied events', show(s.appliedEvents)],
+    ['', 'duplicates logged', s.duplicateEvents === undefined ? show(undefined) : `${s.duplicateEvents} event(s), ${s.duplicateDeliveries} extra deliveries`],
+    ['apps', 'command-api / query-api', `${up('command-api')} / ${up('query-api')}`],
+    ['', 'event-processor / subscriber', `${up('event-processor')} / ${up('proposal-subscriber')}`],
+  );
+  console.log(table.toString());
+  const colour = { 'in sync': pc.green, 'catching up': pc.yellow, stuck: pc.red, 'out of sync': pc.red }[s.verdict.state];
+  console.log(`${colour(pc.bold(s.verdict.state.toUpperCase()))}: ${s.verdict.why}`);
+}

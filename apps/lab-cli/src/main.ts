@@ -1,0 +1,202 @@
+import { rebuildViews } from '@acme/read-model';
+import { SingleBar, Presets } from 'cli-progress';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { createInterface } from 'node:readline/promises';
+import pc from 'picocolors';
+import { listDeadLetters, redrive } from './commands/dlq';
+import { load } from './commands/load';
+import { currentMode, switchMode } from './commands/mode';
+import { replay } from './commands/outbox';
+import { poison, POISON_KINDS, type PoisonKind } from './commands/poison';
+import { reset } from './commands/reset';
+import { collectStatus, printStatus } from './commands/status';
+import { LabContext } from './lab-context';
+import { control, type Target } from './runtime';
+
+/** `npm run lab -- <command>`: the course's labs, one command each. */
+const program = new Command('lab')
+  .description('ACME Proposals lab console: watch the pipeline, inject faults, replay, inspect the DLQ')
+  .showHelpAfterError();
+
+const positiveInt = (value: string): number => {
+  if (!/^[1-9]\d{0,6}$/.test(value)) throw new InvalidArgumentError('must be a positive whole number');
+  return Number(value);
+};
+
+/** Every command gets a fresh context and closes it, and failures print one red line and exit 1. */
+function action<A extends unknown[]>(fn: (lab: LabContext, ...args: A) => Promise<void>) {
+  return async (...args: A) => {
+    let lab: LabContext | undefined;
+    try {
+      lab = new LabContext();
+      await fn(lab, ...args);
+    } catch (error) {
+      console.error(pc.red(`lab: ${error instanceof Error ? error.message : String(error)}`));
+      process.exitCode = 1;
+    } finally {
+      await lab?.close();
+    }
+  };
+}
+
+program
+  .command('status')
+  .description('one table of the whole pipeline, with a verdict: in sync / catching up / stuck and why')
+  .option('--json', 'print the figures as JSON')
+  .option('--watch', 'refresh every second until Ctrl-C')
+  .action(
+    action(async (lab, options: { json?: boolean; watch?: boolean }) => {
+      for (;;) {
+        const status = await collectStatus(lab);
+        if (options.json) console.log(JSON.stringify(status, null, 2));
+        else {
+          if (options.watch) console.clear();
+          printStatus(status);
+        }
+        if (!options.watch) break;
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    }),
+  );
+
+program
+  .command('reset')
+  .description('empty the outbox (and proposals with --proposals), drop the read-side collections, purge the queues')
+  .option('--proposals', 'also delete every proposal on the write side')
+  .option('--topology', 'delete the queues instead of purging them (to apply a new QUEUE_MESSAGE_TTL_MS or RETRY_DELAY_MS)')
+  .option('-y, --yes', 'do not ask for confirmation')
+  .action(
+    action(async (lab, options: { proposals?: boolean; topology?: boolean; yes?: boolean }) => {
+      const what = options.proposals ? 'ALL proposals, the outbox, the read side and the queues' : 'the outbox, the read side and the queues';
+      if (!options.yes) {
+        if (!process.stdin.isTTY) throw new Error('refusing to reset without confirmation: add --yes');
+        const rl = createInterface({ input: process.stdin, output: process.stdout });
+        const answer = await rl.question(`This deletes ${what}. Continue? [y/N] `);
+        rl.close();
+        if (!/^y(es)?$/i.test(answer.trim())) return console.log('nothing changed');
+      }
+      for (const line of await reset(lab, { proposals: Boolean(options.proposals), topology: Boolean(options.topology) })) console.log(`${pc.green('✓')} ${line}`);
+    }),
+  );
+
+const faults: [Target, string][] = [
+  ['rabbit', 'RabbitMQ (rabbitmqctl stop_app/start_app locally; the compose service under Docker)'],
+  ['processor', 'the event processor (under `npm run up` or compose)'],
+  ['subscriber', 'the proposal subscriber (under `npm run up` or compose)'],
+  ['mongo', 'MongoDB (the FerretDB this project started, or the compose service)'],
+];
+for (const [target, description] of faults) {
+  program
+    .command(`${target}`)
+    .description(`fault injection: stop or start ${description}`)
+    .addArgument(new Command().createArgument('<action>', 'stop or start').choices(['stop', 'start']))
+    .action(
+      action(async (lab, act: 'stop' | 'start') => {
+        const done = await control(target, act, lab.config);
+        console.log(`${pc.green('✓')} ${done} — watch it with \`npm run lab -- status\``);
+      }),
+    );
+}
+
+program
+  .command('replay')
+  .description('mark events unprocessed so the relay publishes them again (the duplicate lab)')
+  .argument('[eventId]', 'outbox event_id (number) or event guid (uuid)')
+  .option('--last <n>', 'the last N processed events', positiveInt)
+  .action(
+    action(async (lab, eventId: string | undefined, options: { last?: number }) => {
+      if (!eventId && options.last === undefined) throw new Error('give an event id or --last N');
+      const ids = await replay(lab, { eventId, last: options.last });
+      if (ids.length === 0) throw new Error('no such processed event');
+      console.log(`${pc.green('✓')} marked unprocessed: event_id ${ids.join(', ')} — they will be published again; see GET /duplicates`);
+    }),
+  );
+
+program
+  .command('poison')
+  .description('publish a malformed message to show the DLQ')
+  .addOption(new Option('--kind <kind>', 'what is wrong with it').choices(Object.keys(POISON_KINDS)).default('not-json'))
+  .action(
+    action(async (lab, options: { kind: PoisonKind }) => {
+      const id = await poison(lab, options.kind);
+      console.log(`${pc.green('✓')} published ${options.kind} message ${id} — \`npm run lab -- dlq list\` shows it with its reason`);
+    }),
+  );
+
+const dlq = program.command('dlq').description('inspect and re-drive dead-lettered messages');
+dlq
+  .command('list')
+  .description('dead letters with their reason (not consumed)')
+  .option('--limit <n>', 'at most this many', positiveInt, 50)
+  .action(
+    action(async (lab, options: { limit: number }) => {
+      const letters = await listDeadLetters(lab, options.limit);
+      if (letters.length === 0) return console.log('the DLQ is empty');
+      for (const l of letters) console.log(`${pc.bold(l.messageId)}  ${l.type}  ${pc.dim(l.at)}\n  ${pc.yellow(l.reason)}`);
+    }),
+  );
+dlq
+  .command('show')
+  .description('one dead letter in full')
+  .argument('<messageId>')
+  .action(
+    action(async (lab, messageId: string) => {
+      const letter = (await listDeadLetters(lab, 10_000)).find((l) => l.messageId === messageId);
+      if (!letter) throw new Error(`no dead letter with message id ${messageId}`);
+      console.log(JSON.stringify(letter, null, 2));
+    }),
+  );
+dlq
+  .command('redrive')
+  .description('move dead letters back to the work queue for another try')
+  .argument('[messageId]', 'just this one')
+  .option('--all', 'every dead letter')
+  .action(
+    action(async (lab, messageId: string | undefined, options: { all?: boolean }) => {
+      if (!options.all && !messageId) throw new Error('give a message id or --all');
+      const moved = await redrive(lab, options.all ? { all: true } : { messageId: messageId ?? '' });
+      console.log(`${pc.green('✓')} re-drove ${moved} message(s) to the work queue`);
+    }),
+  );
+
+program
+  .command('rebuild')
+  .description('drop the read models and rebuild them from proposaleventstore')
+  .action(
+    action(async (lab) => {
+      const bar = new SingleBar({ format: 'rebuild |{bar}| {value}/{total} events' }, Presets.shades_classic);
+      bar.start(0, 0);
+      const result = await rebuildViews(lab.mongo, (done, total) => {
+        bar.setTotal(total);
+        bar.update(done);
+      });
+      bar.stop();
+      console.log(`${pc.green('✓')} rebuilt ${result.proposals} proposal views and ${result.customers} customer views from ${result.events} events`);
+    }),
+  );
+
+program
+  .command('load')
+  .description('create n proposals with realistic data at a rate, with a progress bar')
+  .argument('<n>', 'how many', positiveInt)
+  .option('--rate <r>', 'proposals per second', positiveInt, 50)
+  .action(
+    action(async (lab, n: number, options: { rate: number }) => {
+      const result = await load(lab, n, options.rate);
+      console.log(`${pc.green('✓')} created ${result.created}, failed ${result.failed}, in ${result.seconds.toFixed(1)} s`);
+      if (result.failed > 0) process.exitCode = 1;
+    }),
+  );
+
+program
+  .command('mode')
+  .description('show or switch the publish mode (outbox = reliable, direct = the dual-write flaw of Lab 1)')
+  .addArgument(new Command().createArgument('[mode]', 'outbox or direct').choices(['outbox', 'direct']))
+  .action(
+    action(async (lab, mode: 'outbox' | 'direct' | undefined) => {
+      if (mode) console.log(`${pc.green('✓')} ${switchMode(mode)}`);
+      else console.log(`publish mode: ${pc.bold((await currentMode(lab)) ?? 'unknown (command-api not running?)')}`);
+    }),
+  );
+
+void program.parseAsync(process.argv);

@@ -1,0 +1,69 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LabConfig } from './lab-context';
+
+/**
+ * Fault injection for the environment the stack runs in:
+ *   local   — RabbitMQ via rabbitmqctl stop_app/start_app, the apps under pm2 (`npm run up`),
+ *             FerretDB by its pid file;
+ *   compose — `docker compose stop|start <service>`.
+ */
+export type Target = 'rabbit' | 'processor' | 'subscriber' | 'mongo';
+
+const COMPOSE_SERVICE: Record<Target, string> = {
+  rabbit: 'rabbitmq',
+  processor: 'event-processor',
+  subscriber: 'proposal-subscriber',
+  mongo: 'mongo',
+};
+const PM2_APP: Partial<Record<Target, string>> = { processor: 'acme-event-processor', subscriber: 'acme-proposal-subscriber' };
+
+const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env) =>
+  execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'], env, timeout: 120_000 });
+
+export async function control(target: Target, action: 'stop' | 'start', config: LabConfig): Promise<string> {
+  if (config.ACME_RUNTIME === 'compose') {
+    run('docker', ['compose', action, COMPOSE_SERVICE[target]]);
+    return `docker compose ${action} ${COMPOSE_SERVICE[target]}`;
+  }
+  switch (target) {
+    case 'rabbit':
+      run('rabbitmqctl', ['-q', action === 'stop' ? 'stop_app' : 'start_app']);
+      return `rabbitmqctl ${action}_app`;
+    case 'processor':
+    case 'subscriber': {
+      const app = PM2_APP[target] ?? '';
+      const pm2 = join('node_modules', '.bin', 'pm2');
+      const env = { ...process.env, PM2_HOME: join('.acme', 'pm2') };
+      if (!existsSync(join('.acme', 'pm2', 'pm2.pid'))) {
+        throw new Error(`the apps are not running under pm2: start them with \`npm run up\` to stop and start one of them`);
+      }
+      run(pm2, [action, app], env);
+      return `pm2 ${action} ${app}`;
+    }
+    case 'mongo':
+      return controlFerretDb(action);
+  }
+}
+
+async function controlFerretDb(action: 'stop' | 'start'): Promise<string> {
+  // The same functions `npm start` uses, so the lab stops exactly the server the stack started.
+  const infra = (await import(join(process.cwd(), 'scripts', 'infra.mjs'))) as {
+    stopFerretDb(): boolean;
+    ensureInfra(): Promise<void>;
+  };
+  if (action === 'stop') {
+    if (!infra.stopFerretDb()) throw new Error('no FerretDB started by this project is running (a MongoDB of your own? stop it yourself)');
+    return 'FerretDB stopped';
+  }
+  await infra.ensureInfra();
+  return 'FerretDB started';
+}
+
+export function ferretDbPid(): number | undefined {
+  const file = join('.acme', 'run', 'ferretdb.pid');
+  return existsSync(file) ? Number(readFileSync(file, 'utf8')) : undefined;
+}
+
+export const hasPm2 = (): boolean => existsSync(join('.acme', 'pm2')) && readdirSync(join('.acme', 'pm2')).includes('pm2.pid');
