@@ -144,7 +144,10 @@ if (!commands[command]) {
   console.error('usage: node scripts/stack.mjs start|up|down');
   process.exit(2);
 }
-commands[command]().catch((error) => {
+commands[command]()
+  // The pm2 client can keep the event loop alive after its daemon is gone: leave explicitly.
+  .then(() => command !== 'start' && process.exit(0))
+  .catch((error) => {
   console.error(`[stack] ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
