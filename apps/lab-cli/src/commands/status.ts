@@ -13,7 +13,8 @@ export interface PipelineStatus {
   appliedEvents?: number;
   duplicateEvents?: number;
   duplicateDeliveries?: number;
-  health: Record<string, boolean>;
+  /** Missing for apps whose health port is not known (the workers under compose). */
+  health: Record<string, boolean | undefined>;
   verdict: { state: 'in sync' | 'catching up' | 'stuck' | 'out of sync'; why: string };
 }
 
@@ -54,9 +55,11 @@ export async function collectStatus(lab: LabContext): Promise<PipelineStatus> {
       return { proposals, applied, duplicateEvents: duplicates.length, duplicateDeliveries: duplicates.reduce((n, d) => n + d.count, 0) };
     }),
     Promise.all(
-      (['command-api', 'query-api', 'event-processor', 'proposal-subscriber'] as const).map(
-        async (app) => [app, await healthy(lab.url(app))] as const,
-      ),
+      (['command-api', 'query-api', 'event-processor', 'proposal-subscriber'] as const).map(async (app) => {
+        // Under compose the workers' health ports are not published at fixed host ports (they scale).
+        const known = lab.config.ACME_RUNTIME === 'local' || app === 'command-api' || app === 'query-api';
+        return [app, known ? await healthy(lab.url(app)) : undefined] as const;
+      }),
     ),
   ]);
 
@@ -87,7 +90,7 @@ export function verdictOf(s: PipelineStatus): PipelineStatus['verdict'] {
       : { state: 'stuck', why: 'RabbitMQ is unreachable' };
   }
   const inFlight = s.queues.work + s.queues.retry;
-  if (backlog > 0 && !s.health['event-processor']) {
+  if (backlog > 0 && s.health['event-processor'] === false) {
     return { state: 'stuck', why: `the event processor is not running; ${backlog} event(s) wait in the outbox` };
   }
   if (inFlight > 0 && s.queues.consumers === 0) {
@@ -116,7 +119,10 @@ const show = (n: number | undefined) => (n === undefined ? pc.red('unreachable')
 
 export function printStatus(s: PipelineStatus): void {
   const table = new Table({ head: ['stage', 'what', 'count'], style: pc.isColorSupported ? { head: ['cyan'], compact: true } : { head: [], border: [], compact: true } });
-  const up = (app: string) => (s.health[app] ? pc.green('up') : pc.red('down'));
+  const up = (app: string) => {
+    const h = s.health[app];
+    return h === undefined ? pc.dim('n/a') : h ? pc.green('up') : pc.red('down');
+  };
   table.push(
     ['write side (Postgres)', 'proposals', show(s.writeProposals)],
     ['outbox (proposalevents)', 'unprocessed', show(s.outboxUnprocessed)],

@@ -1,0 +1,131 @@
+import { repoRoot, TestPipeline, waitFor } from '@acme/testing';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PipelineStatus } from './commands/status';
+
+/** The lab console run as a user runs it, against a running pipeline of its own. */
+describe('lab console against the running stack', () => {
+  let pipeline: TestPipeline;
+  let cwd: string;
+
+  beforeAll(async () => {
+    pipeline = await TestPipeline.start();
+    cwd = mkdtempSync(join(tmpdir(), 'acme-lab-')); // no .env here: the environment below is all it gets
+  });
+
+  afterAll(async () => {
+    await pipeline.stop();
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  function lab(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    const env = {
+      ...process.env,
+      ...pipeline.env,
+      NO_COLOR: '1',
+      COMMAND_API_PORT: String(pipeline.commandApi.port),
+      QUERY_API_PORT: String(pipeline.queryApi.port),
+      EVENT_PROCESSOR_PORT: String(pipeline.processors[0]?.port),
+      PROPOSAL_SUBSCRIBER_PORT: String(pipeline.subscribers[0]?.port),
+    };
+    return new Promise((resolve) => {
+      execFile(process.execPath, [join(repoRoot, 'dist/apps/lab-cli/src/main.js'), ...args], { cwd, env, timeout: 60_000 }, (error, stdout, stderr) =>
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+  }
+
+  const status = async (): Promise<PipelineStatus> => JSON.parse((await lab('status', '--json')).stdout) as PipelineStatus;
+  const inSync = () => waitFor(async () => (await status()).verdict.state === 'in sync' && (await status()), 'IN SYNC', 30_000, 250);
+
+  it('loads proposals with a progress bar and reports the pipeline in sync once they are projected', async () => {
+    // When the lab loads 8 proposals
+    const loaded = await lab('load', '8', '--rate', '40');
+
+    // Then they are created and, shortly after, projected; status says so
+    expect(loaded.code).toBe(0);
+    expect(loaded.stdout).toContain('created 8, failed 0');
+    const s = await inSync();
+    expect(s).toMatchObject({ writeProposals: 8, readProposals: 8, outboxUnprocessed: 0, queues: { work: 0, retry: 0, dlq: 0 } });
+    expect((await lab('status')).stdout).toMatch(/IN SYNC: every stored event has been projected/);
+  });
+
+  it('replays the last events: the duplicates are logged and the views unchanged', async () => {
+    const before = await inSync();
+    const replayed = await lab('replay', '--last', '2');
+    expect(replayed.code).toBe(0);
+    expect(replayed.stdout).toMatch(/marked unprocessed: event_id \d+, \d+/);
+
+    const after = await waitFor(async () => {
+      const s = await status();
+      return s.duplicateEvents === (before.duplicateEvents ?? 0) + 2 && s;
+    }, 'two duplicates logged');
+    expect(after.readProposals).toBe(before.readProposals);
+    expect(after.verdict.state).toBe('in sync');
+  });
+
+  it('sends poison to the DLQ, lists it with its reason, and re-drives it', async () => {
+    expect((await lab('poison', '--kind', 'schema')).code).toBe(0);
+    await waitFor(async () => (await status()).queues?.dlq === 1, 'poison in the DLQ');
+    const s = await status();
+    expect(s.verdict).toMatchObject({ state: 'stuck', why: expect.stringContaining('1 message(s) in the DLQ') });
+
+    const listed = await lab('dlq', 'list');
+    expect(listed.stdout).toContain('contract violation');
+    const id = /^(poison-\S+)/m.exec(listed.stdout)?.[1] ?? '';
+    expect((await lab('dlq', 'show', id)).stdout).toContain('"reason": "contract violation');
+
+    // Re-driven poison is judged again and comes straight back: the redrive stops after one pass
+    const redriven = await lab('dlq', 'redrive', '--all');
+    expect(redriven.stdout).toContain('re-drove 1 message(s)');
+    await waitFor(async () => (await status()).queues?.dlq === 1, 'poison back in the DLQ');
+  });
+
+  it('names the stage that is stuck: a stopped event processor with events waiting in the outbox', async () => {
+    const processor = pipeline.processors[0]!;
+    await processor.kill();
+    try {
+      await lab('load', '2');
+      const s = await status();
+      expect(s.verdict).toEqual({ state: 'stuck', why: expect.stringContaining('the event processor is not running; 2 event(s) wait in the outbox') });
+    } finally {
+      await processor.restart();
+    }
+    await waitFor(async () => (await status()).outboxUnprocessed === 0, 'backlog drained after the restart');
+  });
+
+  it('rebuilds the views from the event store to the same counts', async () => {
+    const before = await status();
+    const rebuilt = await lab('rebuild');
+    expect(rebuilt.code).toBe(0);
+    expect(rebuilt.stdout).toMatch(/rebuilt \d+ proposal views/);
+    expect((await status()).readProposals).toBe(before.readProposals);
+  });
+
+  it('resets only with confirmation, then leaves an empty pipeline', async () => {
+    const refused = await lab('reset', '--proposals');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('refusing to reset without confirmation: add --yes');
+    expect((await status()).writeProposals).toBeGreaterThan(0);
+
+    const reset = await lab('reset', '--proposals', '--yes');
+    expect(reset.code).toBe(0);
+    const s = await status();
+    expect(s).toMatchObject({ writeProposals: 0, readProposals: 0, outboxUnprocessed: 0, outboxProcessed: 0, queues: { work: 0, retry: 0, dlq: 0 } });
+  });
+
+  it.each([
+    [['replay'], 'give an event id or --last N'],
+    [['replay', 'not-an-id'], 'give an outbox event_id (a number), an event guid (a uuid) or --last N'],
+    [['load', 'abc'], 'must be a positive whole number'],
+    [['rabbit', 'explode'], "Allowed choices are stop, start"],
+    [['processor', 'stop'], 'not running under pm2'],
+    [['dlq', 'redrive'], 'give a message id or --all'],
+  ])('rejects `lab %j` with a clear message and exit code 1', async (args, message) => {
+    const result = await lab(...args);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(message);
+  });
+});
