@@ -1,6 +1,6 @@
 import { createTestDatabase, newProposalId, sampleEvent, type TestDatabase } from '@acme/testing';
 import { Pool } from 'pg';
-import { OutboxRelayStore } from './outbox-relay.store';
+import { OutboxRelayStore } from '@acme/write-persistence';
 
 describe('OutboxRelayStore housekeeping', () => {
   let db: TestDatabase;
