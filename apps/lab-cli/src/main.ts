@@ -3,11 +3,10 @@ import { SingleBar, Presets } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import pc from 'picocolors';
-import { listDeadLetters, redrive } from './commands/dlq';
+import { listDeadLetters, POISON_KINDS, publishPoison, redriveDeadLetters, type PoisonKind } from '@acme/messaging';
 import { load } from './commands/load';
 import { currentMode, switchMode } from './commands/mode';
 import { replay } from './commands/outbox';
-import { poison, POISON_KINDS, type PoisonKind } from './commands/poison';
 import { reset } from './commands/reset';
 import { collectStatus, printStatus } from './commands/status';
 import { LabContext } from './lab-context';
@@ -118,7 +117,7 @@ program
   .addOption(new Option('--kind <kind>', 'what is wrong with it').choices(Object.keys(POISON_KINDS)).default('not-json'))
   .action(
     action(async (lab, options: { kind: PoisonKind }) => {
-      const id = await poison(lab, options.kind);
+      const id = await publishPoison(await lab.amqp(), options.kind);
       console.log(`${pc.green('✓')} published ${options.kind} message ${id} — \`npm run lab -- dlq list\` shows it with its reason`);
     }),
   );
@@ -130,7 +129,7 @@ dlq
   .option('--limit <n>', 'at most this many', positiveInt, 50)
   .action(
     action(async (lab, options: { limit: number }) => {
-      const letters = await listDeadLetters(lab, options.limit);
+      const letters = await listDeadLetters(await lab.amqp(), options.limit);
       if (letters.length === 0) return console.log('the DLQ is empty');
       for (const l of letters) console.log(`${pc.bold(l.messageId)}  ${l.type}  ${pc.dim(l.at)}\n  ${pc.yellow(l.reason)}`);
     }),
@@ -141,7 +140,7 @@ dlq
   .argument('<messageId>')
   .action(
     action(async (lab, messageId: string) => {
-      const letter = (await listDeadLetters(lab, 10_000)).find((l) => l.messageId === messageId);
+      const letter = (await listDeadLetters(await lab.amqp(), 10_000)).find((l) => l.messageId === messageId);
       if (!letter) throw new Error(`no dead letter with message id ${messageId}`);
       console.log(JSON.stringify(letter, null, 2));
     }),
@@ -154,7 +153,7 @@ dlq
   .action(
     action(async (lab, messageId: string | undefined, options: { all?: boolean }) => {
       if (!options.all && !messageId) throw new Error('give a message id or --all');
-      const moved = await redrive(lab, options.all ? { all: true } : { messageId: messageId ?? '' });
+      const moved = await redriveDeadLetters(await lab.amqp(), options.all ? { all: true } : { messageId: messageId ?? '' });
       console.log(`${pc.green('✓')} re-drove ${moved} message(s) to the work queue`);
     }),
   );

@@ -1,3 +1,5 @@
 export * from './amqp-connection';
 export * from './topology';
 export * from './proposal-message';
+export * from './dead-letters';
+export * from './poison';

@@ -122,6 +122,25 @@ export class OutboxRelayStore {
     return Number(rows[0]?.n ?? 0);
   }
 
+  /**
+   * The duplicate lab: marks processed events unprocessed again so the relay republishes them —
+   * the course's `UPDATE proposalevents SET processed = false WHERE event_id = N`.
+   * Returns the affected event_ids.
+   */
+  async replay(target: { eventId: number } | { eventGuid: string } | { last: number }): Promise<number[]> {
+    const [where, param] =
+      'last' in target
+        ? ['event_id IN (SELECT event_id FROM proposalevents WHERE processed ORDER BY event_id DESC LIMIT $1)', target.last]
+        : 'eventId' in target
+          ? ['event_id = $1', target.eventId]
+          : ['event_guid = $1', target.eventGuid];
+    const { rows } = await this.pool.query<{ event_id: string }>(
+      `UPDATE proposalevents SET processed = false WHERE ${where} AND processed RETURNING event_id`,
+      [param],
+    );
+    return rows.map((r) => Number(r.event_id)).sort((a, b) => a - b);
+  }
+
   /** Housekeeping: deletes at most `limit` processed rows older than `hours`; returns how many. */
   async deleteProcessedOlderThan(hours: number, limit: number): Promise<number> {
     const result = await this.pool.query(

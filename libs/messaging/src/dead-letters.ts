@@ -1,6 +1,6 @@
+/** Operator tools for the dead-letter queue, shared by the lab console CLI and web page. */
 import { HEADERS, TOPOLOGY } from '@acme/contracts';
-import type { GetMessage } from 'amqplib';
-import type { LabContext } from '../lab-context';
+import type { ChannelModel, GetMessage } from 'amqplib';
 
 export interface DeadLetter {
   messageId: string;
@@ -28,8 +28,8 @@ const describe = (m: GetMessage): DeadLetter => {
  * Reads up to `limit` dead letters without consuming them: they are fetched unacked and handed back
  * when the channel closes (RabbitMQ requeues unacked messages).
  */
-export async function listDeadLetters(lab: LabContext, limit = 50): Promise<DeadLetter[]> {
-  const channel = await (await lab.amqp()).createChannel();
+export async function listDeadLetters(connection: ChannelModel, limit = 50): Promise<DeadLetter[]> {
+  const channel = await connection.createChannel();
   const out: DeadLetter[] = [];
   try {
     for (let i = 0; i < limit; i++) {
@@ -47,8 +47,8 @@ export async function listDeadLetters(lab: LabContext, limit = 50): Promise<Dead
  * Moves dead letters back to the work queue for another try (all, or the one with `messageId`),
  * with a fresh attempt count. Each copy is confirmed by the broker before its dead letter is acked.
  */
-export async function redrive(lab: LabContext, which: { all: true } | { messageId: string }): Promise<number> {
-  const channel = await (await lab.amqp()).createConfirmChannel();
+export async function redriveDeadLetters(connection: ChannelModel, which: { all: true } | { messageId: string }): Promise<number> {
+  const channel = await connection.createConfirmChannel();
   let moved = 0;
   try {
     // Only what is there now: a message that fails again comes back to the DLQ and must not be

@@ -1,6 +1,6 @@
 import { TOPOLOGY } from '@acme/contracts';
 import { randomUUID } from 'node:crypto';
-import type { LabContext } from '../lab-context';
+import type { ChannelModel } from 'amqplib';
 
 export const POISON_KINDS = {
   'not-json': () => Buffer.from('this is not JSON {'),
@@ -12,8 +12,8 @@ export const POISON_KINDS = {
 export type PoisonKind = keyof typeof POISON_KINDS;
 
 /** Publishes a malformed message to the real exchange: the subscriber must dead-letter it and carry on. */
-export async function poison(lab: LabContext, kind: PoisonKind): Promise<string> {
-  const channel = await (await lab.amqp()).createConfirmChannel();
+export async function publishPoison(connection: ChannelModel, kind: PoisonKind): Promise<string> {
+  const channel = await connection.createConfirmChannel();
   const messageId = `poison-${randomUUID()}`;
   await new Promise<void>((resolve, reject) =>
     channel.publish(TOPOLOGY.exchange, 'proposal.created', POISON_KINDS[kind](), { persistent: true, messageId, appId: 'acme.lab' }, (err: unknown) =>

@@ -1,0 +1,166 @@
+import { TOPOLOGY, type ProposalEvent } from '@acme/contracts';
+import { declareTopology, toProposalMessage } from '@acme/messaging';
+import { collectionsOf } from '@acme/read-model';
+import { newProposalId, sampleEvent } from '@acme/testing';
+import type { ConfirmChannel } from 'amqplib';
+import { isolatedServices, startApp } from './apps';
+import { CpuMeter, formatCpu, type CpuReport } from './cpu';
+import type { BenchSettings } from './settings';
+import { fmt, now, pollUntil, say, scoped, withTimeout } from './util';
+
+const PUBLISH_BATCH = 1_000;
+
+export interface ProjectorResult {
+  eventsPerSecond: number;
+  eventsPerSecondInclStartup: number;
+  events: number;
+  /** Events in proposaleventstore at the end (= events unless the run hit its time bound). */
+  applied: number;
+  finished: boolean;
+  proposals: number;
+  drainSeconds: number;
+  startupSeconds: number;
+  counters: Record<string, number> | null;
+  retryQueue: number;
+  deadLettered: number;
+  deadLetterReason: string | null;
+  cpu: CpuReport;
+}
+
+/** A customer snapshot for bench customer `k` (spreads the per-customer view over many documents). */
+export function benchCustomer(k: number): ProposalEvent['proposal']['customer'] {
+  return { customerId: k, email: `bench.customer${k}@example.com`, firstName: 'Bench', middleName: null, lastName: `Customer${k}`, phone: null };
+}
+
+/** `versions` events per proposal, in version order, proposals spread round-robin over `customers`. */
+export function* projectorEvents(count: number, versions: number, customers: number): Generator<ProposalEvent> {
+  let produced = 0;
+  for (let p = 0; produced < count; p++) {
+    const proposalId = newProposalId();
+    const customer = benchCustomer((p % customers) + 1);
+    for (let v = 1; v <= versions && produced < count; v++, produced++) {
+      yield sampleEvent(proposalId, v, { customer, status: v === 1 ? 'ON_HOLD' : 'AWAITING_CONFIRMATION' });
+    }
+  }
+}
+
+/** Publishes every event through a confirm channel, PUBLISH_BATCH at a time, each batch confirmed. */
+async function publishAll(channel: ConfirmChannel, events: Iterable<ProposalEvent>, total: number): Promise<void> {
+  let sent = 0;
+  let inBatch = 0;
+  for (const event of events) {
+    const m = toProposalMessage(event, 'acme.bench');
+    if (!channel.publish(m.exchange, m.routingKey, m.content, m.options)) {
+      await new Promise((resolve) => channel.once('drain', resolve));
+    }
+    sent++;
+    if (++inBatch === PUBLISH_BATCH || sent === total) {
+      await withTimeout(channel.waitForConfirms(), 60_000, 'publisher confirms of the pre-fill');
+      inBatch = 0;
+    }
+  }
+}
+
+/**
+ * The proposal-subscriber draining a pre-filled work queue: M valid events published to a fresh vhost
+ * (topology declared first), then the built app started against a fresh Mongo database; timed from the
+ * first applied event to the last (proposaleventstore appliedAt), once the queue is empty and the store
+ * holds M documents.
+ */
+export async function projectorBench(settings: BenchSettings): Promise<ProjectorResult> {
+  return scoped(async (cleanup) => {
+    const { vhost, mongo } = await isolatedServices(cleanup, { rabbit: true, mongo: true });
+    if (!vhost || !mongo) throw new Error('isolated services missing');
+    const connection = await vhost.connect();
+    cleanup.add('projector amqp connection', () => connection.close());
+    const channel = await connection.createConfirmChannel();
+    await declareTopology(channel, { messageTtlMs: settings.queueMessageTtlMs, retryDelayMs: settings.retryDelayMs });
+
+    const m = settings.projectorEvents;
+    const versions = settings.projectorVersionsPerProposal;
+    say(`projector: pre-filling the work queue with ${fmt(m)} events (${versions} versions per proposal, ${fmt(settings.customers)} customers)…`);
+    const prefillStart = now();
+    await publishAll(channel, projectorEvents(m, versions, settings.customers), m);
+    const queued = (await channel.checkQueue(TOPOLOGY.workQueue)).messageCount;
+    if (queued !== m) throw new Error(`work queue pre-fill: expected ${m} messages, found ${queued}`);
+    say(`projector: ${fmt(m)} messages queued in ${((now() - prefillStart) / 1000).toFixed(1)} s; starting proposal-subscriber (CONSUMER_PREFETCH=${settings.consumerPrefetch})`);
+
+    const store = collectionsOf(mongo.db).eventStore;
+    const cpu = new CpuMeter();
+    const spawnedAt = Date.now();
+    const app = await startApp(
+      'proposal-subscriber',
+      {
+        AMQP_URL: vhost.url,
+        MONGO_URL: mongo.url,
+        MONGO_DB: mongo.dbName,
+        CONSUMER_PREFETCH: String(settings.consumerPrefetch),
+        MAX_ATTEMPTS: String(settings.maxAttempts),
+        QUEUE_MESSAGE_TTL_MS: String(settings.queueMessageTtlMs),
+        RETRY_DELAY_MS: String(settings.retryDelayMs),
+      },
+      cleanup,
+    );
+    // Bounded by settings.drainBoundS: a projector too slow to finish in time is measured on what it did.
+    const deadline = Date.now() + settings.drainBoundS * 1000;
+    let depth = m;
+    // The queue count is cheap; the store count (a scan on FerretDB) only once the queue is empty.
+    await pollUntil(async () => (depth = (await channel.checkQueue(TOPOLOGY.workQueue)).messageCount) === 0 || Date.now() > deadline, {
+      what: 'the subscriber to empty the work queue',
+      timeoutMs: settings.drainBoundS * 1000 + 5_000,
+      intervalMs: 100,
+      onTick: () => say(`  projector: ${fmt(m - depth)}/${fmt(m)} taken from the queue`),
+    });
+    let stored = 0;
+    await pollUntil(async () => (stored = await store.countDocuments()) >= m || Date.now() > deadline, {
+      what: `proposaleventstore to hold ${m} documents`,
+      timeoutMs: settings.drainBoundS * 1000 + 5_000,
+      intervalMs: 100,
+      onTick: () => say(`  projector: ${fmt(stored)}/${fmt(m)} in proposaleventstore`),
+    });
+    const finished = stored >= m;
+    if (!finished) say(`projector: WARNING: only ${fmt(stored)} of ${fmt(m)} events applied within ${settings.drainBoundS} s; the rate is measured on those`);
+    const doneAt = Date.now();
+    const report = cpu.stop();
+
+    const first = await store.find({}, { projection: { appliedAt: 1 } }).sort({ appliedAt: 1 }).limit(1).next();
+    const last = await store.find({}, { projection: { appliedAt: 1 } }).sort({ appliedAt: -1 }).limit(1).next();
+    const firstAt = first?.appliedAt instanceof Date ? first.appliedAt.getTime() : spawnedAt;
+    const lastAt = last?.appliedAt instanceof Date ? last.appliedAt.getTime() : doneAt;
+    const drainSeconds = Math.max(0.001, ((finished ? lastAt : doneAt) - firstAt) / 1000);
+    const health = (await fetch(`${app.url}/health`).then((r) => r.json()).catch(() => null)) as { counters?: Record<string, number> } | null;
+    const retryQueue = (await channel.checkQueue(TOPOLOGY.retryQueue)).messageCount;
+    const deadLettered = (await channel.checkQueue(TOPOLOGY.deadLetterQueue)).messageCount;
+    let deadLetterReason: string | null = null;
+    if (deadLettered > 0) {
+      const sample = await channel.get(TOPOLOGY.deadLetterQueue, { noAck: true });
+      if (sample) {
+        const headers = sample.properties.headers ?? {};
+        const death = (headers['x-death'] as { reason?: string; queue?: string }[] | undefined)?.[0];
+        deadLetterReason = String(headers['x-acme-dlq-reason'] ?? (death ? `${death.reason} in ${death.queue}` : 'unknown'));
+        say(`projector: WARNING: ${fmt(deadLettered)} messages in the DLQ, e.g. ${deadLetterReason}`);
+      }
+    }
+    const result: ProjectorResult = {
+      eventsPerSecond: stored / drainSeconds,
+      eventsPerSecondInclStartup: stored / ((doneAt - spawnedAt) / 1000),
+      events: m,
+      applied: stored,
+      finished,
+      proposals: Math.ceil(m / versions),
+      drainSeconds,
+      startupSeconds: (firstAt - spawnedAt) / 1000,
+      counters: health?.counters ?? null,
+      retryQueue,
+      deadLettered,
+      deadLetterReason,
+      cpu: report,
+    };
+    say(
+      `projector: ${fmt(result.eventsPerSecond)} events/s (${fmt(stored)} of ${fmt(m)} in ${drainSeconds.toFixed(2)} s, first to last applied; ` +
+        `${fmt(result.eventsPerSecondInclStartup)}/s including ${result.startupSeconds.toFixed(1)} s start-up); ` +
+        `counters ${JSON.stringify(result.counters)} — ${formatCpu(report)}`,
+    );
+    return result;
+  });
+}

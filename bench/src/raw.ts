@@ -1,0 +1,216 @@
+import { TOPOLOGY } from '@acme/contracts';
+import { declareTopology, toProposalMessage } from '@acme/messaging';
+import { createMongoClient } from '@acme/read-model';
+import { newProposalId, sampleEvent } from '@acme/testing';
+import { Pool } from 'pg';
+import { isolatedServices } from './apps';
+import { CpuMeter, formatCpu, type CpuReport } from './cpu';
+import type { BenchSettings } from './settings';
+import { fmt, now, say, scoped, withTimeout } from './util';
+
+export interface RawResult {
+  perSecond: number;
+  count: number;
+  seconds: number;
+  cpu: CpuReport;
+  note: string;
+}
+
+/** Runs `worker` `concurrency` times in parallel until the deadline; each call does one unit of work. */
+async function closedLoop(concurrency: number, durationMs: number, unit: () => Promise<void>, label: string): Promise<{ count: number; seconds: number }> {
+  const start = now();
+  const deadline = start + durationMs;
+  const maxUnits = 10_000_000; // a bound on the loop besides the clock
+  let count = 0;
+  let lastReport = start;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (now() < deadline && count < maxUnits) {
+        await unit();
+        count++;
+        if (now() - lastReport >= 1_000) {
+          lastReport = now();
+          say(`  ${label}: ${fmt(count)} in ${((lastReport - start) / 1000).toFixed(0)} s`);
+        }
+      }
+    }),
+  );
+  return { count, seconds: (now() - start) / 1000 };
+}
+
+/**
+ * Postgres: commits of a two-row transaction (a proposals row and its outbox row, the real schema with
+ * its NOTIFY trigger) through a pg Pool of PG_POOL_SIZE, with as many concurrent clients.
+ */
+export async function rawPostgres(settings: BenchSettings): Promise<RawResult> {
+  return scoped(async (cleanup) => {
+    const { db } = await isolatedServices(cleanup, { postgres: true });
+    if (!db) throw new Error('no database');
+    const pool = new Pool({ connectionString: db.url, max: settings.pgPoolSize });
+    pool.on('error', (error) => say(`raw Postgres: idle connection failed: ${error.message}`));
+    cleanup.add('raw pg pool', () => pool.end());
+    const expires = new Date(Date.now() + 14 * 86_400_000);
+    const tx = async () => {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const { rows } = await client.query<{ proposal_id: number }>(
+          `INSERT INTO proposals (customer_id, package_id, status, expires_at, version)
+           VALUES (1, 'BAHAMA5NIGHT@COCOCLUB', 'ON_HOLD', $1, 1) RETURNING proposal_id`,
+          [expires],
+        );
+        const proposalId = rows[0]?.proposal_id ?? newProposalId();
+        const event = sampleEvent(proposalId, 1);
+        await client.query(
+          `INSERT INTO proposalevents (proposal_id, event_guid, event_type, aggregate_version, payload)
+           VALUES ($1, $2, $3, $4, $5)`,
+          [proposalId, event.eventId, event.type, event.version, event],
+        );
+        await client.query('COMMIT');
+        client.release();
+      } catch (error) {
+        client.release(error as Error);
+        throw error;
+      }
+    };
+    await tx(); // connect + warm
+    say(`raw Postgres: two-row transactions, ${settings.pgPoolSize} clients, ${settings.rawDurationS} s`);
+    const cpu = new CpuMeter();
+    const { count, seconds } = await closedLoop(settings.pgPoolSize, settings.rawDurationS * 1000, tx, 'pg commits');
+    const report = cpu.stop();
+    const perSecond = count / seconds;
+    say(`raw Postgres: ${fmt(perSecond)} tx/s (${fmt(count)} in ${seconds.toFixed(1)} s) — ${formatCpu(report)}`);
+    return {
+      perSecond,
+      count,
+      seconds,
+      cpu: report,
+      note: `BEGIN; INSERT proposals; INSERT proposalevents (jsonb payload, NOTIFY trigger); COMMIT — pool ${settings.pgPoolSize}, ${settings.pgPoolSize} concurrent clients`,
+    };
+  });
+}
+
+/** A proposal event padded to about 1 KB, the size of the relay's messages. */
+function kilobyteMessage() {
+  const event = sampleEvent(newProposalId(), 1);
+  const base = toProposalMessage(event, 'acme.bench').content.length;
+  return toProposalMessage(sampleEvent(event.proposalId, 1, { notes: 'x'.repeat(Math.max(0, 1024 - base - 4)) }), 'acme.bench');
+}
+
+/**
+ * RabbitMQ: amqplib confirm channel, persistent ~1 KB messages to the contract's exchange and durable
+ * work queue, up to `amqpWindow` unconfirmed publishes in flight; counts confirms per second.
+ */
+export async function rawRabbit(settings: BenchSettings): Promise<RawResult> {
+  return scoped(async (cleanup) => {
+    const { vhost } = await isolatedServices(cleanup, { rabbit: true });
+    if (!vhost) throw new Error('no vhost');
+    const connection = await vhost.connect();
+    cleanup.add('raw amqp connection', () => connection.close());
+    const channel = await connection.createConfirmChannel();
+    await declareTopology(channel, { messageTtlMs: settings.queueMessageTtlMs, retryDelayMs: settings.retryDelayMs });
+    const message = kilobyteMessage();
+    say(`raw RabbitMQ: confirmed publishes of ${message.content.length}-byte persistent messages, window ${settings.amqpWindow}, ${settings.rawDurationS} s`);
+
+    const cpu = new CpuMeter();
+    const start = now();
+    const deadline = start + settings.rawDurationS * 1000;
+    let inflight = 0;
+    let confirmed = 0;
+    let nacked = 0;
+    let published = 0;
+    let confirmedAtDeadline = -1;
+    let lastReport = start;
+    const maxPublishes = 50_000_000;
+    await withTimeout(
+      new Promise<void>((resolve) => {
+        let waitingForDrain = false;
+        const finish = () => {
+          if (confirmedAtDeadline < 0) confirmedAtDeadline = confirmed;
+          if (inflight === 0) resolve();
+        };
+        const pump = (): void => {
+          while (!waitingForDrain && inflight < settings.amqpWindow && now() < deadline && published < maxPublishes) {
+            inflight++;
+            published++;
+            const ok = channel.publish(TOPOLOGY.exchange, 'proposal.created', message.content, message.options, (error: unknown) => {
+              inflight--;
+              if (error) nacked++;
+              else confirmed++;
+              if (now() >= deadline) return finish();
+              if (now() - lastReport >= 1_000) {
+                lastReport = now();
+                say(`  amqp confirms: ${fmt(confirmed)} in ${((lastReport - start) / 1000).toFixed(0)} s`);
+              }
+              pump();
+            });
+            if (!ok) {
+              waitingForDrain = true;
+              channel.once('drain', () => {
+                waitingForDrain = false;
+                pump();
+              });
+            }
+          }
+          if (now() >= deadline) finish();
+        };
+        pump();
+      }),
+      settings.rawDurationS * 1000 + 60_000,
+      'raw RabbitMQ publishing',
+    );
+    const report = cpu.stop();
+    const seconds = settings.rawDurationS;
+    const perSecond = confirmedAtDeadline / seconds;
+    say(`raw RabbitMQ: ${fmt(perSecond)} confirmed/s (${fmt(confirmedAtDeadline)} in ${seconds} s, ${nacked} nacked) — ${formatCpu(report)}`);
+    return {
+      perSecond,
+      count: confirmedAtDeadline,
+      seconds,
+      cpu: report,
+      note: `amqplib confirm channel, ${message.content.length}-byte persistent messages to ${TOPOLOGY.exchange} → durable ${TOPOLOGY.workQueue}, ${settings.amqpWindow} in flight`,
+    };
+  });
+}
+
+/**
+ * MongoDB (FerretDB here): single-document insertOne of a proposaleventstore-like document (~1 KB, unique
+ * eventId index as in the read model), `mongoConcurrency` at once, with the read side's client settings.
+ */
+export async function rawMongo(settings: BenchSettings): Promise<RawResult> {
+  return scoped(async (cleanup) => {
+    const { mongo } = await isolatedServices(cleanup, { mongo: true });
+    if (!mongo) throw new Error('no mongo database');
+    const client = createMongoClient(mongo.url);
+    cleanup.add('raw mongo client', () => client.close());
+    const collection = client.db(mongo.dbName).collection<{ _id: string } & Record<string, unknown>>('bench_inserts');
+    await collection.createIndex({ eventId: 1 }, { unique: true, name: 'eventId_unique' });
+    const insert = async () => {
+      const event = sampleEvent(newProposalId(), 1);
+      await collection.insertOne({
+        _id: event.eventId,
+        eventId: event.eventId,
+        proposalId: event.proposalId,
+        version: event.version,
+        type: event.type,
+        occurredAt: new Date(event.occurredAt),
+        appliedAt: new Date(),
+        event,
+      });
+    };
+    await insert();
+    say(`raw Mongo: insertOne, ${settings.mongoConcurrency} concurrent, ${settings.rawDurationS} s`);
+    const cpu = new CpuMeter();
+    const { count, seconds } = await closedLoop(settings.mongoConcurrency, settings.rawDurationS * 1000, insert, 'mongo inserts');
+    const report = cpu.stop();
+    const perSecond = count / seconds;
+    say(`raw Mongo: ${fmt(perSecond)} inserts/s (${fmt(count)} in ${seconds.toFixed(1)} s) — ${formatCpu(report)}`);
+    return {
+      perSecond,
+      count,
+      seconds,
+      cpu: report,
+      note: `mongodb driver insertOne of a ~1 KB event-store document (unique eventId index), ${settings.mongoConcurrency} concurrent, maxPoolSize 20 as the subscriber`,
+    };
+  });
+}
