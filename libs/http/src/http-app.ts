@@ -1,9 +1,14 @@
 import helmet from '@fastify/helmet';
-import { ConsoleLogger, Logger, type INestApplication, type LogLevel } from '@nestjs/common';
+import { Logger, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { Logger as PinoNestLogger, LoggerModule } from 'nestjs-pino';
+import { setUpMetrics } from './metrics';
 import { ProblemFilter } from './problem.filter';
+import { continueTrace, traceIdOf } from './trace-context';
 import { createValidationPipe } from './validation';
 
 export interface HttpAppOptions {
@@ -15,29 +20,56 @@ export interface HttpAppOptions {
   openApi?: { title: string; description: string };
 }
 
-const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-
-/** Structured JSON logs, one object per line, at the configured level. */
-export function createLogger(name: string, level: string): ConsoleLogger {
-  const mapped = level === 'info' ? 'log' : level === 'trace' ? 'verbose' : level;
-  const cut = level === 'silent' ? 0 : LEVELS.indexOf(mapped as LogLevel) + 1;
-  return new ConsoleLogger(name, { json: true, logLevels: LEVELS.slice(0, Math.max(cut, 1)), colors: false });
+/**
+ * Structured JSON logs (pino through nestjs-pino), one object per line. Inside a request every line
+ * carries the request's W3C trace id, the same id the outbox row and the AMQP headers carry.
+ */
+function loggerModule(name: string, level: string) {
+  return LoggerModule.forRoot({
+    pinoHttp: {
+      level,
+      base: { app: name },
+      messageKey: 'msg',
+      genReqId: (req: IncomingMessage) => traceIdOf(header(req, 'traceparent')) ?? randomUUID(),
+      customProps: (req: IncomingMessage) => ({ traceId: traceIdOf(header(req, 'traceparent')) }),
+      autoLogging: { ignore: (req: IncomingMessage) => /^\/(health|metrics)\b/.test(req.url ?? '') },
+      serializers: {
+        req: (req: { method?: string; url?: string }) => ({ method: req.method, url: req.url }),
+        res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+      },
+    },
+  });
 }
+
+const header = (req: IncomingMessage, name: string): string | undefined => {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
 
 /**
  * Builds a Nest app on Fastify with the house conventions: body size limit, security headers,
  * strict validation, problem+json errors from one filter, OpenAPI, graceful shutdown on SIGTERM.
  */
 export async function createHttpApp(
-  module: Parameters<typeof NestFactory.create>[0],
+  module: DynamicModule,
   options: HttpAppOptions,
 ): Promise<NestFastifyApplication> {
-  const logger = createLogger(options.name, options.logLevel);
+  @Module({ imports: [loggerModule(options.name, options.logLevel), module] })
+  class RootModule {}
   const app = await NestFactory.create<NestFastifyApplication>(
-    module,
+    RootModule,
     new FastifyAdapter({ bodyLimit: options.bodyLimitBytes ?? 64 * 1024, return503OnClosing: true }),
-    { logger, abortOnError: false },
+    { bufferLogs: true, abortOnError: false },
   );
+  app.useLogger(app.get(PinoNestLogger));
+  // W3C trace context: continue the caller's trace (or start one) before anything logs, and tell
+  // the caller which trace its request became. Controllers read the continued header.
+  app.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {
+    req.headers.traceparent = continueTrace(req.headers.traceparent);
+    res.setHeader('traceparent', req.headers.traceparent);
+    next();
+  });
+  setUpMetrics(app.getHttpAdapter().getInstance(), options.name);
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {
@@ -45,6 +77,8 @@ export async function createHttpApp(
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
         scriptSrc: ["'self'"],
+        // Plain http on localhost in the labs: asking browsers to upgrade to https would break /docs.
+        upgradeInsecureRequests: null,
       },
     },
   });

@@ -5,3 +5,4 @@ export * from './http-app';
 export * from './health';
 export * from './trace-context';
 export * from './text.validator';
+export * from './metrics';

@@ -4,6 +4,7 @@ import { connectAmqp, toProposalMessage } from '@acme/messaging';
 import type { WriteStore } from '@acme/write-persistence';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
+import { Counter } from 'prom-client';
 import { COMMAND_API_CONFIG } from '../shared/tokens';
 
 /**
@@ -15,6 +16,12 @@ import { COMMAND_API_CONFIG } from '../shared/tokens';
  *   without an event row, then `afterCommit` publishes straight to RabbitMQ. If the broker is down
  *   at that moment the request still succeeds and the event is simply lost.
  */
+const eventsStored = new Counter({
+  name: 'acme_events_stored_total',
+  help: 'Proposal changes committed by the command API (each with one event)',
+  labelNames: ['mode'],
+});
+
 @Injectable()
 export class EventPublication implements OnModuleDestroy {
   private readonly logger = new Logger(EventPublication.name);
@@ -43,6 +50,7 @@ export class EventPublication implements OnModuleDestroy {
 
   /** After the transaction committed. Only direct mode does anything here — and that is the flaw. */
   async afterCommit(event: ProposalEvent): Promise<void> {
+    eventsStored.inc({ mode: this.config.PUBLISH_MODE });
     if (!this.amqp) return;
     const { connection, channel } = this.amqp;
     try {

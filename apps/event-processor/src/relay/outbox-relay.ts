@@ -1,6 +1,7 @@
 import { toProposalMessage } from '@acme/messaging';
 import type { OutboxBatch, OutboxRelayStore } from '@acme/write-persistence';
 import type { ChannelWrapper } from 'amqp-connection-manager';
+import { Counter, Histogram } from 'prom-client';
 import { backoffDelay, sleep } from './backoff';
 
 export interface RelayLogger {
@@ -15,6 +16,13 @@ export interface RelayOptions {
   /** Test seam: runs after the broker confirmed a batch and before the rows are marked processed. */
   afterConfirm?: (batch: OutboxBatch) => Promise<void>;
 }
+
+const published = new Counter({ name: 'acme_events_published_total', help: 'Outbox events published and confirmed' });
+const confirmLatency = new Histogram({
+  name: 'acme_publish_confirm_seconds',
+  help: 'Per batch: from the first publish to the last broker confirm',
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+});
 
 export type RelayState = 'starting' | 'publishing' | 'failing' | 'stopped';
 
@@ -87,14 +95,17 @@ export class OutboxRelay {
   private async markEventsProcessedAfterPublishConfirmed(batch: OutboxBatch): Promise<void> {
     // All publishes go out at once; each promise resolves on the broker's confirm (ack) and rejects
     // on a nack, a timeout or a lost channel. One round trip of confirms for the whole batch.
+    const confirmed = confirmLatency.startTimer();
     await Promise.all(
       batch.events.map((event) => {
         const message = toProposalMessage(event.payload, 'acme.event-processor', event);
         return this.channel.publish(message.exchange, message.routingKey, message.content, message.options);
       }),
     );
+    confirmed();
     await this.options.afterConfirm?.(batch);
     await batch.markProcessed();
+    published.inc(batch.events.length);
   }
 
   private async run(): Promise<void> {

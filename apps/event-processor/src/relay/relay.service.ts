@@ -5,6 +5,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel } from 'amqplib';
 import { Pool } from 'pg';
+import { Gauge } from 'prom-client';
 import { EVENT_PROCESSOR_CONFIG } from '../tokens';
 import { OutboxRelay } from './outbox-relay';
 
@@ -20,6 +21,7 @@ export class RelayService implements OnApplicationBootstrap, OnApplicationShutdo
   readonly amqp: AmqpConnectionManager;
   private readonly channel: ChannelWrapper;
   readonly relay: OutboxRelay;
+  readonly store: OutboxRelayStore;
   private stopListening: (() => Promise<void>) | undefined;
   private housekeeping: NodeJS.Timeout | undefined;
   private shuttingDown = false;
@@ -35,8 +37,17 @@ export class RelayService implements OnApplicationBootstrap, OnApplicationShutdo
       setup: (channel: ConfirmChannel) =>
         declareTopology(channel, { messageTtlMs: config.QUEUE_MESSAGE_TTL_MS, retryDelayMs: config.RETRY_DELAY_MS }),
     });
+    this.store = new OutboxRelayStore(this.pool);
+    const store = this.store;
+    new Gauge({
+      name: 'acme_outbox_backlog',
+      help: 'Unprocessed rows in proposalevents (read when scraped)',
+      async collect() {
+        this.set(await store.backlog());
+      },
+    });
     this.relay = new OutboxRelay(
-      new OutboxRelayStore(this.pool),
+      this.store,
       this.channel,
       () => this.amqp.isConnected(),
       { batchSize: config.RELAY_BATCH_SIZE, pollIntervalMs: config.RELAY_POLL_INTERVAL_MS },
@@ -83,7 +94,7 @@ export class RelayService implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async deleteOldProcessedRows(): Promise<void> {
-    const store = new OutboxRelayStore(this.pool);
+    const store = this.store;
     try {
       let deleted = 0;
       for (let n = HOUSEKEEPING_BATCH; n === HOUSEKEEPING_BATCH; deleted += n) {

@@ -1,13 +1,31 @@
-import { HEADERS, parseProposalEvent, TOPOLOGY } from '@acme/contracts';
+import { HEADERS, parseProposalEvent, TOPOLOGY, type ProposalEvent } from '@acme/contracts';
 import { isMongoUnavailable, type ProposalProjector } from '@acme/read-model';
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { KeyedSerialQueue } from './keyed-serial-queue';
 
+/** Structured: a message, or an object with `msg` and fields (traceId, eventId, …). */
 export interface ConsumerLogger {
-  log(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
+  log(message: string | Record<string, unknown>): void;
+  warn(message: string | Record<string, unknown>): void;
+  error(message: string | Record<string, unknown>): void;
+  debug?(message: string | Record<string, unknown>): void;
 }
+
+const metrics = {
+  projected: new Counter({ name: 'acme_events_projected_total', help: 'Events applied to the views' }),
+  duplicates: new Counter({ name: 'acme_duplicates_total', help: 'Duplicate deliveries detected and ignored' }),
+  deadLettered: new Counter({ name: 'acme_dead_lettered_total', help: 'Messages sent to the DLQ' }),
+  retried: new Counter({ name: 'acme_events_retried_total', help: 'Messages sent to the retry queue' }),
+  lag: new Histogram({
+    name: 'acme_projection_lag_seconds',
+    help: 'From the event (command committed) to its projection: end-to-end lag',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+  }),
+  lastLag: new Gauge({ name: 'acme_projection_last_lag_seconds', help: 'End-to-end lag of the last projected event' }),
+};
+
+const traceOf = (event: ProposalEvent) => event.traceparent?.split('-')[1];
 
 export interface ConsumerOptions {
   maxAttempts: number;
@@ -71,12 +89,27 @@ export class ProjectViewsWhenProposalEventArrives {
         }
         if (outcome.kind === 'duplicate') {
           this.counters.duplicates++;
-          this.logger.warn(
-            `duplicate event ${event.eventId} (${event.type} v${event.version} of proposal ${event.proposalId}) ` +
+          metrics.duplicates.inc();
+          this.logger.warn({
+            msg:
+              `duplicate event ${event.eventId} (${event.type} v${event.version} of proposal ${event.proposalId}) ` +
               `seen ${outcome.count} time(s) again: ignored, logged in duplicateevents`,
-          );
+            traceId: traceOf(event),
+            eventId: event.eventId,
+            proposalId: event.proposalId,
+          });
         } else {
           this.counters.projected++;
+          metrics.projected.inc();
+          const lag = Math.max(0, (Date.now() - Date.parse(event.occurredAt)) / 1000);
+          metrics.lag.observe(lag);
+          metrics.lastLag.set(lag);
+          this.logger.debug?.({
+            msg: `projected ${event.type} v${event.version} of proposal ${event.proposalId}`,
+            traceId: traceOf(event),
+            eventId: event.eventId,
+            lagMs: Math.round(lag * 1000),
+          });
         }
         ack(channel, message);
       } catch (error) {
@@ -110,6 +143,7 @@ export class ProjectViewsWhenProposalEventArrives {
         'x-acme-last-error': reason.slice(0, 500),
       });
       this.counters.retried++;
+      metrics.retried.inc();
       ack(channel, message);
     } catch {
       // Channel gone: no ack either, so RabbitMQ redelivers the original. Nothing is lost.
@@ -125,7 +159,12 @@ export class ProjectViewsWhenProposalEventArrives {
         'x-acme-original-routing-key': message.fields.routingKey,
       });
       this.counters.deadLettered++;
-      this.logger.warn(`dead-lettered message ${String(message.properties.messageId ?? '(no id)')}: ${reason}`);
+      metrics.deadLettered.inc();
+      const traceparent: unknown = message.properties.headers?.[HEADERS.traceparent];
+      this.logger.warn({
+        msg: `dead-lettered message ${String(message.properties.messageId ?? '(no id)')}: ${reason}`,
+        traceId: typeof traceparent === 'string' ? traceparent.split('-')[1] : undefined,
+      });
       ack(channel, message);
     } catch {
       // Channel gone: the original is redelivered and judged again.

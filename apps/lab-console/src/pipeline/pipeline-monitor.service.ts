@@ -1,0 +1,198 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { LabConsoleConfig } from '../lab-console.config';
+import { LAB_CONSOLE_CONFIG } from '../tokens';
+import { probeDuplicates, probeHealth, probeMetrics } from './app-probes';
+import type { HistogramData, MetricsPage } from './prometheus-text';
+import { RabbitProbe } from './rabbit-probe';
+import { counterRate, histogramDelta, quantile, type CounterReading } from './rates';
+import { APP_NAMES, type AppName, type AppStatus, type Snapshot } from './snapshot';
+import { verdictOf } from './verdict';
+
+const SAMPLE_EVERY_MS = 1_000;
+const HISTORY_MS = 5 * 60 * 1_000;
+/** Rates and the figures' percentiles are taken over the last few seconds: steadier than one second. */
+const RATE_WINDOW_MS = 5_000;
+
+const COUNTERS = ['stored', 'storedOutbox', 'storedDirect', 'published', 'projected', 'duplicates', 'deadLettered', 'retried'] as const;
+type CounterName = (typeof COUNTERS)[number];
+
+/** What one sample read from the apps' /metrics (null: the app or the metric was missing). */
+interface Reading extends Record<CounterName, number | null> {
+  at: number;
+  backlog: number | null;
+  lastLag: number | null;
+  lag: HistogramData | null;
+  confirm: HistogramData | null;
+  /** p50 of the lag of the events applied since the previous sample. */
+  lagP50: number | null;
+}
+
+function read(at: number, metrics: Partial<Record<AppName, MetricsPage>>): Omit<Reading, 'lagP50'> {
+  const command = metrics['command-api'];
+  const processor = metrics['event-processor'];
+  const subscriber = metrics['proposal-subscriber'];
+  return {
+    at,
+    stored: command?.value('acme_events_stored_total') ?? null,
+    storedOutbox: command?.value('acme_events_stored_total', { mode: 'outbox' }) ?? null,
+    storedDirect: command?.value('acme_events_stored_total', { mode: 'direct' }) ?? null,
+    backlog: processor?.value('acme_outbox_backlog') ?? null,
+    published: processor?.value('acme_events_published_total') ?? null,
+    confirm: processor?.histogram('acme_publish_confirm_seconds') ?? null,
+    projected: subscriber?.value('acme_events_projected_total') ?? null,
+    duplicates: subscriber?.value('acme_duplicates_total') ?? null,
+    deadLettered: subscriber?.value('acme_dead_lettered_total') ?? null,
+    retried: subscriber?.value('acme_events_retried_total') ?? null,
+    lag: subscriber?.histogram('acme_projection_lag_seconds') ?? null,
+    lastLag: subscriber?.value('acme_projection_last_lag_seconds') ?? null,
+  };
+}
+
+/**
+ * p50 of what a histogram observed since an earlier reading; null if it observed nothing, or if there
+ * is no earlier reading (the histogram's whole past would include long-gone outages).
+ */
+function p50Since(current: HistogramData | null, earlier: Reading | undefined, pick: (r: Reading) => HistogramData | null): number | null {
+  if (!current || !earlier) return null;
+  const delta = histogramDelta(current, pick(earlier)); // null earlier: the app was down, or restarted
+
+  return delta.count > 0 ? quantile(0.5, delta.buckets) : null;
+}
+
+/**
+ * Samples the whole pipeline once a second — each app's /health and /metrics, RabbitMQ's queues and
+ * DLQ, the query API's duplicate log — and keeps five minutes of history in memory. Rates come from
+ * the counters' deltas. Every read has a timeout and failures become "n/a": the page never breaks
+ * because a part of the system is down, which is exactly when it is being watched.
+ */
+@Injectable()
+export class PipelineMonitor implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('PipelineMonitor');
+  private readonly readings: Reading[] = [];
+  private latest: Snapshot | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private lastSampleAt = 0;
+  private running: Promise<Snapshot> | undefined;
+
+  constructor(
+    @Inject(LAB_CONSOLE_CONFIG) private readonly config: LabConsoleConfig,
+    private readonly rabbit: RabbitProbe,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const loop = async () => {
+      const started = Date.now();
+      try {
+        await this.sampleOnce();
+      } catch (error) {
+        this.logger.error(`sampling failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      if (!this.stopped) {
+        this.timer = setTimeout(() => void loop(), Math.max(100, started + SAMPLE_EVERY_MS - Date.now()));
+        this.timer.unref();
+      }
+    };
+    void loop();
+  }
+
+  onModuleDestroy(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  /** The sampler's last run (for /health): stale when it stopped running. */
+  get secondsSinceLastSample(): number {
+    return (Date.now() - this.lastSampleAt) / 1000;
+  }
+
+  /** The latest sample's figures (before the first sample is done, that first sample's). */
+  async snapshot(): Promise<Snapshot> {
+    return this.latest ?? (await this.sampleOnce());
+  }
+
+  private sampleOnce(): Promise<Snapshot> {
+    this.running ??= this.sample().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private url(app: AppName): string {
+    return {
+      'command-api': this.config.COMMAND_API_URL,
+      'query-api': this.config.QUERY_API_URL,
+      'event-processor': this.config.EVENT_PROCESSOR_URL,
+      'proposal-subscriber': this.config.PROPOSAL_SUBSCRIBER_URL,
+    }[app];
+  }
+
+  private async sample(): Promise<Snapshot> {
+    const at = Date.now();
+    const [probes, depths, duplicates] = await Promise.all([
+      Promise.all(
+        APP_NAMES.map(async (app) => {
+          const [health, metrics] = await Promise.all([probeHealth(this.url(app)), probeMetrics(this.url(app))]);
+          return { app, health, metrics };
+        }),
+      ),
+      this.rabbit.depths(),
+      probeDuplicates(this.config.QUERY_API_URL),
+    ]);
+    // Read the DLQ only when there is something in it (a listing briefly holds the dead letters).
+    const deadLetters = !depths ? undefined : (depths.dlq ?? 0) > 0 ? await this.rabbit.deadLetters(20).catch(() => undefined) : [];
+
+    const apps = Object.fromEntries(
+      probes.map(({ app, health, metrics }): [AppName, AppStatus] => [app, { url: this.url(app), ...health, metrics: metrics !== undefined }]),
+    ) as Record<AppName, AppStatus>;
+    const metrics = Object.fromEntries(probes.filter((p) => p.metrics).map((p) => [p.app, p.metrics])) as Partial<Record<AppName, MetricsPage>>;
+
+    const previous = this.readings.at(-1);
+    const current = read(at, metrics);
+    const reading: Reading = { ...current, lagP50: p50Since(current.lag, previous, (r) => r.lag) };
+    this.readings.push(reading);
+    while ((this.readings[0]?.at ?? at) < at - HISTORY_MS) this.readings.shift();
+
+    const windowStart = this.readings.find((r) => r !== reading && r.at >= at - RATE_WINDOW_MS) ?? previous;
+    const rate = (counter: CounterName) =>
+      counterRate(
+        this.readings.map((r): CounterReading => ({ at: r.at, value: r[counter] })),
+        at,
+        RATE_WINDOW_MS,
+      );
+    const recentLag = p50Since(reading.lag, windowStart, (r) => r.lag);
+
+    const rabbit = depths ? { reachable: true, ...depths } : { reachable: false, work: null, retry: null, dlq: null, consumers: null };
+    const snapshot: Snapshot = {
+      at: new Date(at).toISOString(),
+      verdict: verdictOf({ apps, rabbit, backlog: reading.backlog }),
+      apps,
+      write: { stored: reading.stored, storedRate: rate('stored'), storedOutbox: reading.storedOutbox, storedDirect: reading.storedDirect },
+      outbox: {
+        backlog: reading.backlog,
+        published: reading.published,
+        publishedRate: rate('published'),
+        confirmP50Seconds: p50Since(reading.confirm, windowStart, (r) => r.confirm),
+      },
+      rabbit,
+      read: {
+        projected: reading.projected,
+        projectedRate: rate('projected'),
+        duplicates: reading.duplicates,
+        deadLettered: reading.deadLettered,
+        retried: reading.retried,
+        lagSeconds: recentLag ?? reading.lastLag,
+        lagIsLast: recentLag === null && reading.lastLag !== null,
+      },
+      duplicateLog: { reachable: duplicates !== undefined, items: duplicates ?? [] },
+      deadLetters: {
+        reachable: deadLetters !== undefined,
+        items: (deadLetters ?? []).map((d) => ({ ...d, body: d.body.length > 300 ? `${d.body.slice(0, 300)}…` : d.body })),
+      },
+      history: this.readings.map((r) => ({ at: r.at, backlog: r.backlog, lagSeconds: r.lagP50 })),
+    };
+    this.latest = snapshot;
+    this.lastSampleAt = Date.now();
+    return snapshot;
+  }
+}

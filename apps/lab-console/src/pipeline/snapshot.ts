@@ -1,0 +1,73 @@
+import type { DeadLetter } from '@acme/messaging';
+
+/** What GET /api/snapshot returns: every figure on the page. A figure nobody could read is null. */
+
+export const APP_NAMES = ['command-api', 'query-api', 'event-processor', 'proposal-subscriber'] as const;
+export type AppName = (typeof APP_NAMES)[number];
+
+/** `up`: /health said 200; `down`: it answered 503 (see `failing`); `unreachable`: no answer in time. */
+export type AppHealth = 'up' | 'down' | 'unreachable';
+
+export interface AppStatus {
+  url: string;
+  health: AppHealth;
+  /** The dependency checks that are down, e.g. ["rabbitmq"]. */
+  failing: string[];
+  /** Whether /metrics answered. */
+  metrics: boolean;
+}
+
+export interface QueueDepths {
+  work: number | null;
+  retry: number | null;
+  dlq: number | null;
+  /** Consumers on the work queue (the subscribers). */
+  consumers: number | null;
+}
+
+export interface DuplicateEntry {
+  eventId: string;
+  proposalId: number;
+  version: number;
+  type: string;
+  count: number;
+  firstSeenAt: string;
+  lastSeenAt: string;
+}
+
+export type VerdictState = 'in sync' | 'catching up' | 'stuck';
+
+export interface Verdict {
+  state: VerdictState;
+  why: string;
+}
+
+export interface HistoryPoint {
+  at: number;
+  backlog: number | null;
+  /** p50 of the end-to-end lag of the events applied in that second; null if none were applied. */
+  lagSeconds: number | null;
+}
+
+export interface Snapshot {
+  at: string;
+  verdict: Verdict;
+  apps: Record<AppName, AppStatus>;
+  write: { stored: number | null; storedRate: number | null; storedOutbox: number | null; storedDirect: number | null };
+  outbox: { backlog: number | null; published: number | null; publishedRate: number | null; confirmP50Seconds: number | null };
+  rabbit: { reachable: boolean } & QueueDepths;
+  read: {
+    projected: number | null;
+    projectedRate: number | null;
+    duplicates: number | null;
+    deadLettered: number | null;
+    retried: number | null;
+    /** p50 of the lag over the last few seconds, else the last event's lag (`lagIsLast`). */
+    lagSeconds: number | null;
+    lagIsLast: boolean;
+  };
+  duplicateLog: { reachable: boolean; items: DuplicateEntry[] };
+  deadLetters: { reachable: boolean; items: DeadLetter[] };
+  /** One point a second, the last five minutes. */
+  history: HistoryPoint[];
+}
