@@ -27,5 +27,5 @@ COPY --from=build /app/dist ./dist
 # Files stay owned by root and read-only to the app; it only reads them.
 USER node
 # command-api 3000, query-api 3001, event-processor 3002, proposal-subscriber 3003 (each serves GET /health)
-EXPOSE 3000 3001 3002 3003
+EXPOSE 3000 3001 3002 3003 3004
 CMD ["node", "dist/apps/command-api/src/main.js"]

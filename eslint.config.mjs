@@ -52,7 +52,8 @@ function boundaries({ tests }) {
       bannedExternalImports: frameworkAndDriverPackages,
     },
     { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:infra', 'type:contracts', 'type:domain'] },
-    { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:testing', 'type:contracts'] },
+    // End-to-end suites, the chaos run and the benchmark drive the running system and inspect its stores.
+    { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:testing', 'type:contracts', 'type:infra'] },
   ];
 }
 

@@ -15,6 +15,7 @@ export const APPS = [
   { name: 'query-api', portVar: 'QUERY_API_PORT', port: 3001, role: 'read side REST', docs: true },
   { name: 'event-processor', portVar: 'EVENT_PROCESSOR_PORT', port: 3002, role: 'outbox relay (health)' },
   { name: 'proposal-subscriber', portVar: 'PROPOSAL_SUBSCRIBER_PORT', port: 3003, role: 'projections (health)' },
+  { name: 'lab-console', portVar: 'LAB_CONSOLE_PORT', port: 3004, role: 'live pipeline page', page: true },
 ];
 
 export const appScript = (name) => join(root, 'dist', 'apps', name, 'src', 'main.js');

@@ -42,11 +42,12 @@ async function waitUntilHealthy(timeoutMs = 120_000) {
 }
 
 function printUrls() {
-  say('all four apps are healthy:');
+  say('all apps are healthy:');
   for (const app of APPS) {
     const port = portOf(app);
     const docs = app.docs ? `   docs: http://127.0.0.1:${port}/docs` : '';
-    console.log(`  ${app.name.padEnd(20)} http://127.0.0.1:${port}/health   (${app.role})${docs}`);
+    const url = app.page ? `http://127.0.0.1:${port}/` : `http://127.0.0.1:${port}/health`;
+    console.log(`  ${app.name.padEnd(20)} ${url.padEnd(30)} (${app.role})${docs}`);
   }
 }
 
@@ -62,7 +63,7 @@ async function start() {
   writeFileSync(stackPidFile, String(process.pid));
   const { result } = concurrently(
     APPS.map((app) => ({ name: app.name, command: `node ${appScript(app.name)}`, env: process.env })),
-    { prefix: 'name', prefixColors: ['blue', 'green', 'magenta', 'cyan'], restartTries: 1_000, restartDelay: 2_000, cwd: root },
+    { prefix: 'name', prefixColors: ['blue', 'green', 'magenta', 'cyan', 'yellow'], restartTries: 1_000, restartDelay: 2_000, cwd: root },
   );
   waitUntilHealthy()
     .then(() => {

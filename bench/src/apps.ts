@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import {
   createTestDatabase,
   createTestMongo,
@@ -14,8 +15,11 @@ import {
   type TestMongo,
   type TestVhost,
 } from '@acme/testing';
+import { claimDatabase } from './cpu';
 import { benchRoot } from './settings';
-import { type Cleanup, withTimeout } from './util';
+import type { ChannelModel } from 'amqplib';
+import { MongoClient } from 'mongodb';
+import { type Cleanup, say, sleep, withTimeout } from './util';
 
 /** What the benchmark needs of a running app: RunningApp from @acme/testing has exactly this shape. */
 export interface BenchApp {
@@ -121,16 +125,23 @@ export async function isolatedServices(
   if (need.postgres) {
     const db = await createTestDatabase();
     cleanup.add(`database ${db.name}`, () => db.drop());
+    claimDatabase(db.name);
     out.db = db;
   }
   if (need.rabbit) {
     const vhost = await createTestVhost();
-    cleanup.add(`vhost ${vhost.name}`, () => vhost.delete());
+    cleanup.add(`vhost ${vhost.name}`, async () => {
+      await vhost.delete(); // swallows errors (e.g. the broker app stopped by a lab): check it is gone
+      await ensureVhostDeleted(vhost.name);
+    });
     out.vhost = vhost;
   }
   if (need.mongo) {
     const mongo = await createTestMongo();
-    cleanup.add(`mongo database ${mongo.dbName}`, () => mongo.drop());
+    cleanup.add(`mongo database ${mongo.dbName}`, async () => {
+      await mongo.drop(); // swallows errors: check that the database is really gone
+      await ensureMongoDropped(mongo.url, mongo.dbName);
+    });
     out.mongo = mongo;
   }
   return out;
@@ -171,4 +182,45 @@ export async function startPipeline(cleanup: Cleanup, env: Record<string, string
     startApp('query-api', fullEnv, cleanup),
   ]);
   return { db, vhost, mongo, env: fullEnv, commandApi, queryApi, processor, subscriber };
+}
+
+/**
+ * An AMQP connection to the vhost, closed by `cleanup`. A broker restart (another session's fault
+ * injection, say) makes the phase's probes fail; it must not crash the benchmark with an unhandled
+ * 'error' event.
+ */
+export async function connectVhost(vhost: TestVhost, cleanup: Cleanup, label: string): Promise<ChannelModel> {
+  const connection = await vhost.connect();
+  connection.on('error', (error: Error) => say(`${label}: AMQP connection error: ${error.message}`));
+  cleanup.add(`${label} amqp connection`, () => connection.close());
+  return connection;
+}
+
+/** Drops `dbName` again if it still exists; says so when the server cannot be reached to do it. */
+async function ensureMongoDropped(url: string, dbName: string): Promise<void> {
+  const client = new MongoClient(url, { serverSelectionTimeoutMS: 3_000 });
+  try {
+    const { databases } = await client.db('admin').admin().listDatabases({ nameOnly: true });
+    if (databases.some((d) => d.name === dbName)) await client.db(dbName).dropDatabase();
+  } catch (error) {
+    say(`warning: could not drop Mongo database ${dbName} (${(error as Error).message}); drop it by hand`);
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}
+
+/** Deletes the vhost again while it still exists, for up to ~30 s; says so if it cannot. */
+async function ensureVhostDeleted(name: string): Promise<void> {
+  const rabbitmqctl = (...args: string[]) => promisify(execFile)('rabbitmqctl', ['-q', ...args], { timeout: 30_000 });
+  for (let attempt = 0; attempt < 6; attempt++) {
+    try {
+      const { stdout } = await rabbitmqctl('list_vhosts');
+      if (!stdout.split('\n').some((line) => line.trim() === name)) return;
+      await rabbitmqctl('delete_vhost', name);
+      return;
+    } catch {
+      await sleep(5_000); // the broker app is away: wait for it
+    }
+  }
+  say(`warning: could not delete RabbitMQ vhost ${name}; delete it by hand: rabbitmqctl delete_vhost ${name}`);
 }

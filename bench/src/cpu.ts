@@ -7,7 +7,9 @@ import { now } from './util';
  * CPU time per process group over a phase, read from /proc (what `ps` reads): utime + stime of every
  * process at the start and at the end. Groups: this benchmark process (the load generator), each app
  * it started, and the servers (postgres backends, RabbitMQ's beam.smp, FerretDB). "other" is the rest of
- * the machine — other work running at the same time skews the figures, and shows up there.
+ * the machine — other work running at the same time skews the figures, and shows up there. Postgres
+ * backends count only when they serve a database of this benchmark (shared workers always count),
+ * FerretDB only when it listens on MONGO_URL's port; RabbitMQ is one process for everyone.
  * Processes that exit during the phase lose their ticks (short-lived connections): figures are a floor.
  */
 export type CpuGroup = string;
@@ -36,19 +38,39 @@ const ticksPerSecond = (() => {
   }
 })();
 
+/** Postgres databases of this benchmark: backends serving other databases count as "other". */
+const ownDatabases = new Set<string>();
+export const claimDatabase = (name: string): void => void ownDatabases.add(name);
+
+/** The port of MONGO_URL: FerretDB processes listening elsewhere (other sessions' tests) count as "other". */
+function mongoPort(): string {
+  try {
+    return new URL(process.env.MONGO_URL ?? '').port || '27017';
+  } catch {
+    return '27017';
+  }
+}
+
+function cmdlineOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}
+
 function groupOf(pid: number, ppid: number, comm: string): CpuGroup {
   if (pid === process.pid) return 'bench (load generator)';
-  if (comm === 'postgres') return 'postgres';
+  if (comm === 'postgres') {
+    // "postgres: 15/main: <user> <database> <client> <state>" for a backend; shared workers otherwise.
+    const backend = /^postgres: [^:]+: \S+ (\S+) \S+\(\d+\)/.exec(cmdlineOf(pid));
+    return !backend?.[1] || ownDatabases.has(backend[1]) ? 'postgres' : 'other';
+  }
   if (comm === 'beam.smp' || comm.startsWith('erl')) return 'rabbitmq';
-  if (comm.startsWith('ferretdb')) return 'ferretdb';
+  if (comm.startsWith('ferretdb')) return cmdlineOf(pid).includes(`:${mongoPort()} `) ? 'ferretdb' : 'other';
   if (ppid === process.pid) {
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      const app = /apps\/([a-z-]+)\/src\/main\.js/.exec(cmdline)?.[1];
-      if (app) return app;
-    } catch {
-      // gone
-    }
+    const app = /apps\/([a-z-]+)\/src\/main\.js/.exec(cmdlineOf(pid))?.[1];
+    if (app) return app;
   }
   return 'other';
 }

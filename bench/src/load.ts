@@ -1,6 +1,7 @@
 import { TOPOLOGY } from '@acme/contracts';
 import { collectionsOf } from '@acme/read-model';
-import type { Channel } from 'amqplib';
+import type { TestVhost } from '@acme/testing';
+import type { Channel, ChannelModel } from 'amqplib';
 import { createRequire } from 'node:module';
 import type { Pipeline } from './apps';
 import { CpuMeter, formatCpu, type CpuReport } from './cpu';
@@ -126,11 +127,49 @@ interface Probe {
   readSideCaughtUp: () => Promise<boolean>;
 }
 
-export function pipelineProbe(pipeline: Pipeline, channel: Channel): Probe {
+/**
+ * Work-queue depth over an AMQP channel of its own that is opened again after the broker dropped it
+ * (a RabbitMQ restart during the run): a failed probe reads -1, the next one reconnects.
+ */
+export class QueueDepthProbe {
+  private connection: ChannelModel | undefined;
+  private channel: Channel | undefined;
+
+  constructor(private readonly vhost: TestVhost) {}
+
+  async depth(): Promise<number> {
+    try {
+      if (!this.channel) {
+        const connection = await this.vhost.connect();
+        connection.on('error', () => undefined);
+        this.connection = connection;
+        const channel = await connection.createChannel();
+        channel.on('error', () => undefined);
+        channel.on('close', () => {
+          if (this.channel === channel) this.channel = undefined;
+        });
+        this.channel = channel;
+      }
+      return (await this.channel.checkQueue(TOPOLOGY.workQueue)).messageCount;
+    } catch {
+      await this.close();
+      return -1;
+    }
+  }
+
+  async close(): Promise<void> {
+    const connection = this.connection;
+    this.channel = undefined;
+    this.connection = undefined;
+    await connection?.close().catch(() => undefined);
+  }
+}
+
+export function pipelineProbe(pipeline: Pipeline, queue: QueueDepthProbe): Probe {
   const views = collectionsOf(pipeline.mongo.db);
   return {
     backlog: () => unprocessedCount(pipeline.db),
-    depth: async () => (await channel.checkQueue(TOPOLOGY.workQueue)).messageCount,
+    depth: () => queue.depth(),
     readSideCaughtUp: async () => {
       const [row] = await pipeline.db.query<{ n: string }>('SELECT count(*) AS n FROM proposals');
       return (await views.proposals.countDocuments()) >= Number(row?.n ?? 0);
@@ -144,8 +183,8 @@ export async function waitDrained(probe: Probe, boundS: number, label: string): 
   const maxProbes = boundS * 4 + 1;
   let lastSay = start;
   for (let i = 0; i < maxProbes && now() - start < boundS * 1000; i++) {
-    const [backlog, depth] = await Promise.all([probe.backlog(), probe.depth()]);
-    if (backlog === 0 && depth === 0 && (await probe.readSideCaughtUp())) return (now() - start) / 1000;
+    const [backlog, depth] = await Promise.all([probe.backlog().catch(() => -1), probe.depth().catch(() => -1)]);
+    if (backlog === 0 && depth === 0 && (await probe.readSideCaughtUp().catch(() => false))) return (now() - start) / 1000;
     if (now() - lastSay >= 2_000) {
       lastSay = now();
       say(`  ${label}: waiting for the pipeline to drain (outbox ${fmt(backlog)}, queue ${fmt(depth)})`);
@@ -159,8 +198,8 @@ export async function waitDrained(probe: Probe, boundS: number, label: string): 
  * Sustained POST /proposals throughput of the full pipeline, with outbox backlog and work-queue depth
  * sampled every second during the load and until the pipeline has drained after it.
  */
-export async function postBench(settings: BenchSettings, pipeline: Pipeline, channel: Channel, customerIds: number[]): Promise<PostResult> {
-  const probe = pipelineProbe(pipeline, channel);
+export async function postBench(settings: BenchSettings, pipeline: Pipeline, queue: QueueDepthProbe, customerIds: number[]): Promise<PostResult> {
+  const probe = pipelineProbe(pipeline, queue);
   say(`post: warm-up, ${settings.postWarmupS} s with ${settings.postConnections} connections`);
   await fire(pipeline, customerIds, settings.postConnections, settings.postWarmupS);
   const warmDrain = await waitDrained(probe, settings.drainBoundS, 'post warm-up');
@@ -174,7 +213,8 @@ export async function postBench(settings: BenchSettings, pipeline: Pipeline, cha
   const sampler = (async () => {
     const maxSamples = settings.postDurationS + 120;
     for (let i = 0; loading && i < maxSamples; i++) {
-      const [outboxBacklog, queueDepth] = await Promise.all([probe.backlog(), probe.depth()]);
+      // A failed probe (a service restarting) is recorded as -1, not fatal to the measurement.
+      const [outboxBacklog, queueDepth] = await Promise.all([probe.backlog().catch(() => -1), probe.depth().catch(() => -1)]);
       const t = (now() - loadStart) / 1000;
       samples.push({ t: Math.round(t * 10) / 10, outboxBacklog, queueDepth });
       say(`  post: t=${t.toFixed(0)}s ${fmt(completed / Math.max(t, 0.001))} req/s so far, outbox backlog ${fmt(outboxBacklog)}, queue depth ${fmt(queueDepth)}`);
@@ -191,7 +231,7 @@ export async function postBench(settings: BenchSettings, pipeline: Pipeline, cha
   const report = cpu.stop();
   await sampler;
   const loadEnd = now();
-  const [backlogAtEnd, depthAtEnd] = await Promise.all([probe.backlog(), probe.depth()]);
+  const [backlogAtEnd, depthAtEnd] = await Promise.all([probe.backlog().catch(() => -1), probe.depth().catch(() => -1)]);
   samples.push({ t: Math.round(((loadEnd - loadStart) / 1000) * 10) / 10, outboxBacklog: backlogAtEnd, queueDepth: depthAtEnd });
 
   const drainBoundS = settings.drainBoundS;

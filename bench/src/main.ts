@@ -2,19 +2,21 @@
  * `npm run bench [-- --quick]`: the pipeline's throughput and latency against the raw limits of its
  * parts, on this machine, everything on 127.0.0.1. See bench/README.md.
  */
-import { TOPOLOGY } from '@acme/contracts';
+import { rabbitAnswers, testEnv } from '@acme/testing';
+import { MongoClient } from 'mongodb';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { startPipeline } from './apps';
 import { e2eBench } from './e2e';
 import { closeHttpAgent } from './http-client';
-import { createCustomers, postBench, waitDrained, pipelineProbe } from './load';
+import { createCustomers, pipelineProbe, postBench, QueueDepthProbe, waitDrained } from './load';
 import { projectorBench } from './projector';
 import { rawMongo, rawPostgres, rawRabbit } from './raw';
 import { relayBench } from './relay';
 import { latestJson, markdown, type BenchOutcome } from './report';
 import { assertLocal, benchRoot, loadEnvFile, machineInfo, parseSettings, type BenchSettings } from './settings';
-import { now, openScopes, say, scoped } from './util';
+import { now, openScopes, say, scoped, sleep } from './util';
 
 const APPS = ['command-api', 'query-api', 'event-processor', 'proposal-subscriber'];
 /** e2e rate when the POST phase was not run (--only=e2e). */
@@ -45,8 +47,45 @@ function installSignalHandlers(hardCapMs: number): void {
   setTimeout(() => abort(`exceeded the hard limit of ${hardCapMs / 60_000} minutes`, 1), hardCapMs).unref();
 }
 
+/** True when Postgres, RabbitMQ and the MongoDB-compatible server all answer. */
+async function servicesAnswer(): Promise<string[]> {
+  const env = testEnv();
+  const down: string[] = [];
+  const pg = new Client({ connectionString: env.databaseUrl, connectionTimeoutMillis: 2_000 });
+  pg.on('error', () => undefined);
+  await pg
+    .connect()
+    .then(() => pg.query('SELECT 1'))
+    .catch(() => down.push('PostgreSQL'))
+    .finally(() => pg.end().catch(() => undefined));
+  if (!(await rabbitAnswers())) down.push('RabbitMQ');
+  const mongo = new MongoClient(env.mongoUrl, { serverSelectionTimeoutMS: 2_000 });
+  await mongo
+    .db('admin')
+    .command({ ping: 1 })
+    .catch(() => down.push('MongoDB'))
+    .finally(() => mongo.close().catch(() => undefined));
+  return down;
+}
+
+/**
+ * Before each phase: waits (at most 60 s) for the services to answer. On a shared machine a lab or a
+ * test may stop RabbitMQ or FerretDB for a moment; the phase then starts when they are back.
+ */
+async function awaitServices(name: string): Promise<void> {
+  const deadline = now() + 60_000;
+  for (let i = 0; i < 30; i++) {
+    const down = await servicesAnswer();
+    if (down.length === 0) return;
+    if (now() > deadline) throw new Error(`${down.join(', ')} did not answer for 60 s`);
+    if (i % 5 === 0) say(`${name}: waiting for ${down.join(', ')} to answer…`);
+    await sleep(2_000);
+  }
+}
+
 async function phase<T>(outcome: BenchOutcome, name: string, work: () => Promise<T>): Promise<T | undefined> {
   try {
+    await awaitServices(name);
     return await work();
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -67,19 +106,17 @@ async function postAndE2e(settings: BenchSettings, outcome: BenchOutcome): Promi
       QUEUE_MESSAGE_TTL_MS: String(settings.queueMessageTtlMs),
       RETRY_DELAY_MS: String(settings.retryDelayMs),
     });
-    const connection = await pipeline.vhost.connect();
-    cleanup.add('pipeline amqp connection', () => connection.close());
-    const channel = await connection.createChannel();
-    await channel.checkQueue(TOPOLOGY.workQueue);
+    const queue = new QueueDepthProbe(pipeline.vhost);
+    cleanup.add('pipeline queue probe', () => queue.close());
     const customerIds = await createCustomers(pipeline, settings.customers);
     say(`pipeline: up (command-api ${pipeline.commandApi.url}, query-api ${pipeline.queryApi.url}); ${customerIds.length} customers`);
 
     if (settings.phases.includes('post')) {
-      outcome.post = await phase(outcome, 'post', () => postBench(settings, pipeline, channel, customerIds));
+      outcome.post = await phase(outcome, 'post', () => postBench(settings, pipeline, queue, customerIds));
     }
     if (settings.phases.includes('e2e')) {
       await phase(outcome, 'e2e', async () => {
-        const drained = await waitDrained(pipelineProbe(pipeline, channel), settings.drainBoundS, 'e2e');
+        const drained = await waitDrained(pipelineProbe(pipeline, queue), settings.drainBoundS, 'e2e');
         if (drained === null) say(`e2e: WARNING: the pipeline has not drained after ${settings.drainBoundS} s; measuring anyway`);
         const rate = settings.e2eRate ?? (outcome.post ? Math.max(1, outcome.post.requestsPerSecond / 2) : DEFAULT_E2E_RATE);
         outcome.e2e = await e2eBench(settings, pipeline, customerIds, rate);

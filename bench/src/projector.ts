@@ -3,7 +3,7 @@ import { declareTopology, toProposalMessage } from '@acme/messaging';
 import { collectionsOf } from '@acme/read-model';
 import { newProposalId, sampleEvent } from '@acme/testing';
 import type { ConfirmChannel } from 'amqplib';
-import { isolatedServices, startApp } from './apps';
+import { connectVhost, isolatedServices, startApp } from './apps';
 import { CpuMeter, formatCpu, type CpuReport } from './cpu';
 import type { BenchSettings } from './settings';
 import { fmt, now, pollUntil, say, scoped, withTimeout } from './util';
@@ -71,9 +71,9 @@ export async function projectorBench(settings: BenchSettings): Promise<Projector
   return scoped(async (cleanup) => {
     const { vhost, mongo } = await isolatedServices(cleanup, { rabbit: true, mongo: true });
     if (!vhost || !mongo) throw new Error('isolated services missing');
-    const connection = await vhost.connect();
-    cleanup.add('projector amqp connection', () => connection.close());
+    const connection = await connectVhost(vhost, cleanup, 'projector');
     const channel = await connection.createConfirmChannel();
+    channel.on('error', () => undefined); // the failing operation rejects too: handled there
     await declareTopology(channel, { messageTtlMs: settings.queueMessageTtlMs, retryDelayMs: settings.retryDelayMs });
 
     const m = settings.projectorEvents;

@@ -3,7 +3,7 @@ import { declareTopology, toProposalMessage } from '@acme/messaging';
 import { createMongoClient } from '@acme/read-model';
 import { newProposalId, sampleEvent } from '@acme/testing';
 import { Pool } from 'pg';
-import { isolatedServices } from './apps';
+import { connectVhost, isolatedServices } from './apps';
 import { CpuMeter, formatCpu, type CpuReport } from './cpu';
 import type { BenchSettings } from './settings';
 import { fmt, now, say, scoped, withTimeout } from './util';
@@ -105,9 +105,9 @@ export async function rawRabbit(settings: BenchSettings): Promise<RawResult> {
   return scoped(async (cleanup) => {
     const { vhost } = await isolatedServices(cleanup, { rabbit: true });
     if (!vhost) throw new Error('no vhost');
-    const connection = await vhost.connect();
-    cleanup.add('raw amqp connection', () => connection.close());
+    const connection = await connectVhost(vhost, cleanup, 'raw');
     const channel = await connection.createConfirmChannel();
+    channel.on('error', () => undefined); // the failing operation rejects too: handled there
     await declareTopology(channel, { messageTtlMs: settings.queueMessageTtlMs, retryDelayMs: settings.retryDelayMs });
     const message = kilobyteMessage();
     say(`raw RabbitMQ: confirmed publishes of ${message.content.length}-byte persistent messages, window ${settings.amqpWindow}, ${settings.rawDurationS} s`);

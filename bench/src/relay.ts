@@ -1,7 +1,7 @@
 import { TOPOLOGY } from '@acme/contracts';
 import { declareTopology } from '@acme/messaging';
 import { newProposalId, sampleEvent, type TestDatabase } from '@acme/testing';
-import { isolatedServices, startApp } from './apps';
+import { connectVhost, isolatedServices, startApp } from './apps';
 import { CpuMeter, formatCpu, type CpuReport } from './cpu';
 import type { BenchSettings } from './settings';
 import { fmt, now, pollUntil, say, scoped } from './util';
@@ -61,9 +61,9 @@ export async function relayBench(settings: BenchSettings): Promise<RelayResult> 
   return scoped(async (cleanup) => {
     const { db, vhost } = await isolatedServices(cleanup, { postgres: true, rabbit: true });
     if (!db || !vhost) throw new Error('isolated services missing');
-    const connection = await vhost.connect();
-    cleanup.add('relay amqp connection', () => connection.close());
+    const connection = await connectVhost(vhost, cleanup, 'relay');
     const channel = await connection.createChannel();
+    channel.on('error', () => undefined); // the failing operation rejects too: handled there
     const topology = { messageTtlMs: settings.queueMessageTtlMs, retryDelayMs: settings.retryDelayMs };
     await declareTopology(channel, topology);
 

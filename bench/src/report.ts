@@ -88,6 +88,9 @@ function goal(key: keyof typeof GOALS, value: number | null | undefined): string
   return `${target} ${met ? 'met' : 'NOT met'}`;
 }
 
+/** "other" CPU (work that is not the benchmark's) above which a phase's figure is flagged. */
+const NOISY_OTHER_PERCENT = 25;
+
 const CPU_COLUMNS = [
   'bench (load generator)',
   'command-api',
@@ -185,6 +188,22 @@ export function markdown(o: BenchOutcome): string {
     cpuRow('post load', o.post?.cpu),
     cpuRow('e2e', o.e2e?.cpu),
   ].filter((r): r is string => r !== undefined);
+  const phasesCpu: [string, CpuReport | undefined][] = [
+    ['raw pg', o.pg?.cpu],
+    ['raw amqp', o.amqp?.cpu],
+    ['raw mongo', o.mongo?.cpu],
+    ['relay', o.relay?.cpu],
+    ['projector', o.projector?.cpu],
+    ['post load', o.post?.cpu],
+    ['e2e', o.e2e?.cpu],
+  ];
+  const noisy = phasesCpu.filter(([, cpu]) => (cpu?.percentOfCore.other ?? 0) >= NOISY_OTHER_PERCENT).map(([name, cpu]) => `${name} (${cpu?.percentOfCore.other}%)`);
+  if (noisy.length) {
+    lines.push(
+      `**Warning:** other work used ≥ ${NOISY_OTHER_PERCENT}% of a core during ${noisy.join(', ')}: those figures are lower than this machine can do. Re-run on a quiet machine.`,
+      '',
+    );
+  }
   if (cpuRows.length) {
     lines.push('CPU per phase (% of one core, from /proc; "machine" is % of all cores; "other" is everything else on the machine):');
     lines.push('');

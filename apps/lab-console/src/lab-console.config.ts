@@ -25,4 +25,23 @@ export const labConsoleSchema = z.object({
 
 export type LabConsoleConfig = z.infer<typeof labConsoleSchema>;
 
-export const loadLabConsoleConfig = (env: NodeJS.ProcessEnv = process.env): LabConsoleConfig => loadConfig(labConsoleSchema, env);
+/** Where each app is when only its port is set, as `npm start` runs them (all on this machine). */
+const LOCAL_APPS = [
+  ['COMMAND_API_URL', 'COMMAND_API_PORT'],
+  ['QUERY_API_URL', 'QUERY_API_PORT'],
+  ['EVENT_PROCESSOR_URL', 'EVENT_PROCESSOR_PORT'],
+  ['PROPOSAL_SUBSCRIBER_URL', 'PROPOSAL_SUBSCRIBER_PORT'],
+] as const;
+
+/**
+ * Validates the environment. An app's URL not given but its port given (`.env` moved query-api to
+ * 3101) means that app runs locally on that port, so the page follows the same settings as the apps.
+ */
+export function loadLabConsoleConfig(env: NodeJS.ProcessEnv = process.env): LabConsoleConfig {
+  const withLocalUrls = { ...env };
+  for (const [urlVariable, portVariable] of LOCAL_APPS) {
+    const localPort = env[portVariable];
+    if (!env[urlVariable] && localPort && /^\d{1,5}$/.test(localPort)) withLocalUrls[urlVariable] = `http://127.0.0.1:${localPort}`;
+  }
+  return loadConfig(labConsoleSchema, withLocalUrls);
+}

@@ -1,4 +1,4 @@
-import type { CustomerProposalsView, DuplicateEvent, ProposalView, StoredEvent } from '@acme/read-model';
+import type { DuplicateEvent, ProposalView, StoredEvent } from '@acme/read-model';
 
 /** What clients see: the view without storage details (`_id`, tombstone flags, revision counters). */
 export function proposalResponse(view: ProposalView) {
@@ -13,17 +13,6 @@ export function proposalResponse(view: ProposalView) {
     notes: view.notes,
     createdAt: view.createdAt.toISOString(),
     updatedAt: view.updatedAt.toISOString(),
-  };
-}
-
-export function customerProposalsResponse(view: CustomerProposalsView) {
-  const live = view.proposals.filter((p) => !p.removed);
-  return {
-    customerId: view.customerId,
-    customerName: view.customerName,
-    proposalCount: view.proposalCount,
-    countByStatus: view.countByStatus,
-    proposals: live.map(({ proposalId, status, version, packageId }) => ({ proposalId, status, version, packageId })),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { ProposalEvent, ProposalStatus } from '@acme/contracts';
-import type { CustomerProposalEntry, CustomerProposalsView, ProposalView } from './views';
+import type { CustomerProposalEntry, CustomerProposals, ProposalView } from './views';
 
 /**
  * The projections as pure functions: apply(view, event) → decision. The I/O around them
@@ -17,10 +17,13 @@ export function decideProposalView(current: ProposalView | null, event: Proposal
   const currentVersion = current?.version ?? 0;
   if (event.version <= currentVersion) return { kind: 'already-applied' };
   if (event.version > currentVersion + 1) return { kind: 'gap', expectedVersion: currentVersion + 1 };
+  return { kind: 'apply', view: viewOf(event, now) };
+}
+
+/** The proposal's view as of `event`: every event carries the full snapshot, so it is a pure copy. */
+export function viewOf(event: ProposalEvent, now: Date): ProposalView {
   const p = event.proposal;
   return {
-    kind: 'apply',
-    view: {
       _id: event.proposalId,
       proposalId: event.proposalId,
       version: event.version,
@@ -36,43 +39,34 @@ export function decideProposalView(current: ProposalView | null, event: Proposal
       updatedAt: new Date(p.updatedAt),
       lastEventId: event.eventId,
       projectedAt: now,
-    },
   };
 }
 
-/**
- * Returns the customer's view with this event applied, or null when it is already reflected.
- * Entries keep their version (and removed ones stay as tombstones), so the update is idempotent
- * and an older event never overwrites a newer one, whatever order they arrive in.
- */
-export function applyToCustomerView(
-  current: CustomerProposalsView | null,
-  event: ProposalEvent,
-): CustomerProposalsView | null {
-  const existing = current?.proposals.find((e) => e.proposalId === event.proposalId);
-  if (existing && existing.version >= event.version) return null;
-
-  const entry: CustomerProposalEntry = {
-    proposalId: event.proposalId,
-    version: event.version,
-    status: event.proposal.status,
-    packageId: event.proposal.packageId,
-    removed: event.action === 'removed',
+/** The customer view's entry for a proposal: a pure function of the proposal's view. */
+export function customerEntryOf(view: ProposalView): CustomerProposalEntry {
+  const c = view.customer;
+  return {
+    _id: view.proposalId,
+    proposalId: view.proposalId,
+    customerId: view.customerId,
+    customerName: [c.firstName, c.middleName, c.lastName].filter(Boolean).join(' '),
+    version: view.version,
+    status: view.status,
+    packageId: view.packageId,
+    removed: view.removed,
   };
-  const others = (current?.proposals ?? []).filter((e) => e.proposalId !== event.proposalId);
-  const proposals = [...others, entry].sort((a, b) => a.proposalId - b.proposalId);
-  const live = proposals.filter((e) => !e.removed);
+}
+
+/** Sums a customer's entries into the per-customer view: count by status and the live proposals. */
+export function summariseCustomer(customerId: number, entries: CustomerProposalEntry[]): CustomerProposals {
+  const live = entries.filter((e) => !e.removed).sort((a, b) => a.proposalId - b.proposalId);
   const countByStatus: Partial<Record<ProposalStatus, number>> = {};
   for (const e of live) countByStatus[e.status] = (countByStatus[e.status] ?? 0) + 1;
-  const customer = event.proposal.customer;
-
   return {
-    _id: customer.customerId,
-    customerId: customer.customerId,
-    customerName: [customer.firstName, customer.middleName, customer.lastName].filter(Boolean).join(' '),
+    customerId,
+    customerName: entries[0]?.customerName ?? null,
     proposalCount: live.length,
     countByStatus,
-    proposals,
-    rev: (current?.rev ?? 0) + 1,
+    proposals: live.map(({ proposalId, status, version, packageId }) => ({ proposalId, status, version, packageId })),
   };
 }

@@ -29,8 +29,7 @@ describe('ProposalProjector against the MongoDB-compatible server', () => {
 
     // Then the views are unchanged and the duplicate is logged once, with its count
     expect(await c().proposals.findOne({ _id: event.proposalId })).toEqual(viewBefore);
-    const customer = await c().customerProposals.findOne({ _id: 1 });
-    expect(customer?.proposals.filter((p) => p.proposalId === event.proposalId)).toHaveLength(1);
+    expect(await c().customerProposals.countDocuments({ proposalId: event.proposalId })).toBe(1);
     const duplicates = await c().duplicates.find({ eventId: event.eventId }).toArray();
     expect(duplicates).toHaveLength(1);
     expect(duplicates[0]).toMatchObject({ count: 2, proposalId: event.proposalId, version: 1 });
@@ -61,7 +60,7 @@ describe('ProposalProjector against the MongoDB-compatible server', () => {
     const v1 = sampleEvent(id, 1);
     await projector.project(v1);
     await c().eventStore.deleteOne({ _id: v1.eventId });
-    const customerBefore = await c().customerProposals.findOne({ _id: 1 });
+    const customerBefore = await c().customerProposals.findOne({ _id: id });
 
     // When the message is redelivered
     const outcome = await projector.project(v1);
@@ -69,7 +68,7 @@ describe('ProposalProjector against the MongoDB-compatible server', () => {
     // Then it completes (recorded), is not a duplicate, and changes no view
     expect(outcome).toEqual({ kind: 'applied' });
     expect(await c().eventStore.countDocuments({ _id: v1.eventId })).toBe(1);
-    expect((await c().customerProposals.findOne({ _id: 1 }))?.proposals).toEqual(customerBefore?.proposals);
+    expect(await c().customerProposals.findOne({ _id: id })).toEqual(customerBefore);
   });
 
   it('lets two subscribers race on the same event with exactly one effect', async () => {
@@ -101,22 +100,22 @@ describe('ProposalProjector against the MongoDB-compatible server', () => {
 
     // Then the proposal stays removed in both views
     expect(await c().proposals.findOne({ _id: id })).toMatchObject({ version: 3, removed: true });
-    const entry = (await c().customerProposals.findOne({ _id: 1 }))?.proposals.find((p) => p.proposalId === id);
+    const entry = await c().customerProposals.findOne({ _id: id });
     expect(entry).toMatchObject({ version: 3, removed: true });
   });
 
   it('rebuilds views from the event store that equal the live projection', async () => {
     // Given views built live from several proposals' events
     const live = await c().proposals.find({}).sort({ _id: 1 }).toArray();
-    const liveCustomers = await c().customerProposals.find({}).toArray();
+    const liveCustomers = await c().customerProposals.find({}).sort({ _id: 1 }).toArray();
 
     // When they are dropped and rebuilt from proposaleventstore
     const result = await rebuildViews(mongo.db);
 
-    // Then the rebuilt views are the same (apart from projection timestamps and revision counters)
-    const strip = <T extends { projectedAt?: unknown; rev?: unknown }>(v: T) => ({ ...v, projectedAt: undefined, rev: undefined });
+    // Then the rebuilt views are the same (apart from projection timestamps)
+    const strip = <T extends { projectedAt?: unknown }>(v: T) => ({ ...v, projectedAt: undefined });
     expect((await c().proposals.find({}).sort({ _id: 1 }).toArray()).map(strip)).toEqual(live.map(strip));
-    expect((await c().customerProposals.find({}).toArray()).map(strip)).toEqual(liveCustomers.map(strip));
+    expect(await c().customerProposals.find({}).sort({ _id: 1 }).toArray()).toEqual(liveCustomers);
     expect(result.proposals).toBe(live.length);
   });
 });

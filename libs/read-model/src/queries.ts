@@ -1,7 +1,8 @@
 import type { ProposalStatus } from '@acme/contracts';
 import type { Db, Filter } from 'mongodb';
 import { collectionsOf, type ReadModelCollections } from './read-model-db';
-import type { CustomerProposalsView, DuplicateEvent, ProposalView, StoredEvent } from './views';
+import { summariseCustomer } from './projections';
+import type { CustomerProposals, DuplicateEvent, ProposalView, StoredEvent } from './views';
 
 export interface ProposalListFilter {
   customerId?: number | undefined;
@@ -41,8 +42,10 @@ export class ProposalQueries {
     return { items: page, nextAfter: items.length > filter.limit ? (page.at(-1)?._id ?? null) : null };
   }
 
-  customerProposals(customerId: number): Promise<CustomerProposalsView | null> {
-    return this.c.customerProposals.findOne({ _id: customerId });
+  /** The course's "proposals for customer": the customer's entries, summed. */
+  async customerProposals(customerId: number): Promise<CustomerProposals> {
+    const entries = await this.c.customerProposals.find({ customerId }).sort({ _id: 1 }).limit(10_000).toArray();
+    return summariseCustomer(customerId, entries);
   }
 
   events(proposalId: number): Promise<StoredEvent[]> {

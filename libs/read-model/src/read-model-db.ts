@@ -8,11 +8,11 @@ import {
   type Collection,
   type Db,
 } from 'mongodb';
-import { COLLECTIONS, type CustomerProposalsView, type DuplicateEvent, type ProposalView, type StoredEvent } from './views';
+import { COLLECTIONS, type CustomerProposalEntry, type DuplicateEvent, type ProposalView, type StoredEvent } from './views';
 
 export interface ReadModelCollections {
   proposals: Collection<ProposalView>;
-  customerProposals: Collection<CustomerProposalsView>;
+  customerProposals: Collection<CustomerProposalEntry>;
   eventStore: Collection<StoredEvent>;
   duplicates: Collection<DuplicateEvent>;
 }
@@ -20,7 +20,7 @@ export interface ReadModelCollections {
 export function collectionsOf(db: Db): ReadModelCollections {
   return {
     proposals: db.collection<ProposalView>(COLLECTIONS.proposals),
-    customerProposals: db.collection<CustomerProposalsView>(COLLECTIONS.customerProposals),
+    customerProposals: db.collection<CustomerProposalEntry>(COLLECTIONS.customerProposals),
     eventStore: db.collection<StoredEvent>(COLLECTIONS.eventStore),
     duplicates: db.collection<DuplicateEvent>(COLLECTIONS.duplicates),
   };
@@ -45,6 +45,7 @@ export async function ensureIndexes(db: Db): Promise<void> {
   await c.eventStore.createIndex({ eventId: 1 }, { unique: true, name: 'eventId_unique' });
   await c.eventStore.createIndex({ proposalId: 1, version: 1 }, { name: 'proposal_version' });
   await c.proposals.createIndex({ customerId: 1, _id: 1 }, { name: 'customer_id' });
+  await c.customerProposals.createIndex({ customerId: 1, _id: 1 }, { name: 'customer_id' });
   await c.proposals.createIndex({ status: 1, _id: 1 }, { name: 'status_id' });
   await c.duplicates.createIndex({ lastSeenAt: -1 }, { name: 'lastSeenAt' });
 }

@@ -1,8 +1,8 @@
 import { proposalEventSchema, type ProposalEvent } from '@acme/contracts';
 import type { Db } from 'mongodb';
-import { applyToCustomerView, decideProposalView } from './projections';
+import { customerEntryOf, decideProposalView } from './projections';
 import { collectionsOf, ensureIndexes } from './read-model-db';
-import type { CustomerProposalsView, ProposalView } from './views';
+import type { ProposalView } from './views';
 
 /**
  * Views are disposable: drop them and replay the read side's own event store through the same pure
@@ -18,28 +18,20 @@ export async function rebuildViews(
   await c.customerProposals.deleteMany({});
 
   const proposals = new Map<number, ProposalView>();
-  const customers = new Map<number, CustomerProposalsView>();
   let done = 0;
   const now = new Date();
   for await (const stored of c.eventStore.find({}).sort({ proposalId: 1, version: 1 })) {
     const event: ProposalEvent = proposalEventSchema.parse(stored.event);
     const decision = decideProposalView(proposals.get(event.proposalId) ?? null, event, now);
-    if (decision.kind === 'apply') {
-      proposals.set(event.proposalId, decision.view);
-      const customerId = event.proposal.customer.customerId;
-      const next = applyToCustomerView(customers.get(customerId) ?? null, event);
-      if (next) customers.set(customerId, next);
-    }
+    if (decision.kind === 'apply') proposals.set(event.proposalId, decision.view);
     if (++done % 500 === 0) onProgress(done, total);
   }
 
   const views = [...proposals.values()];
   for (let i = 0; i < views.length; i += 1_000) await c.proposals.insertMany(views.slice(i, i + 1_000));
-  const customerViews = [...customers.values()];
-  for (let i = 0; i < customerViews.length; i += 1_000) {
-    await c.customerProposals.insertMany(customerViews.slice(i, i + 1_000));
-  }
+  const entries = views.map(customerEntryOf);
+  for (let i = 0; i < entries.length; i += 1_000) await c.customerProposals.insertMany(entries.slice(i, i + 1_000));
   await ensureIndexes(db);
   onProgress(done, total);
-  return { events: done, proposals: proposals.size, customers: customers.size };
+  return { events: done, proposals: proposals.size, customers: new Set(entries.map((e) => e.customerId)).size };
 }

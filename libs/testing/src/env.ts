@@ -1,7 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
-export const repoRoot = join(__dirname, '..', '..', '..');
+/** The workspace root (where nx.json is), from src under jest or from dist when built. */
+export const repoRoot = ((): string => {
+  for (let dir = __dirname; dirname(dir) !== dir; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'nx.json'))) return dir;
+  }
+  throw new Error(`no nx.json above ${__dirname}`);
+})();
 
 /** Connection settings for tests: the shell's, else `.env` (made by scripts/infra.mjs), else `.env.example`. */
 export function testEnv(): { databaseUrl: string; amqpUrl: string; mongoUrl: string } {

@@ -1,8 +1,9 @@
+import { ensureDatabase } from '@acme/write-persistence';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { MongoClient, type Db } from 'mongodb';
 import { repoRoot, testEnv, uniqueName, waitFor } from './env';
 
@@ -48,12 +49,18 @@ export function freePort(): Promise<number> {
  */
 export class PrivateFerretDb {
   private process: ChildProcess | undefined;
-  private readonly dataDir = mkdtempSync(join(tmpdir(), 'acme-ferretdb-'));
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly storageUrl: string,
+  ) {}
 
+  /** Its data lives in a PostgreSQL database of its own, dropped by `destroy()`. */
   static async start(): Promise<PrivateFerretDb> {
-    const instance = new PrivateFerretDb(await freePort());
+    const storage = new URL(testEnv().databaseUrl);
+    storage.pathname = `/${uniqueName('ferret_t')}`;
+    await ensureDatabase(storage.toString());
+    const instance = new PrivateFerretDb(await freePort(), storage.toString());
     await instance.resume();
     return instance;
   }
@@ -63,9 +70,11 @@ export class PrivateFerretDb {
   }
 
   async resume(): Promise<void> {
-    this.process = spawn(ferretBinary(), ['-listen', `127.0.0.1:${this.port}`, '-sqlite-url', `file:${this.dataDir}/`], {
-      stdio: 'ignore',
-    });
+    this.process = spawn(
+      ferretBinary(),
+      ['-listen', `127.0.0.1:${this.port}`, '-handler', 'postgresql', '-postgresql-url', this.storageUrl],
+      { stdio: 'ignore' },
+    );
     await waitFor(async () => {
       const c = new MongoClient(this.url, { serverSelectionTimeoutMS: 500 });
       try {
@@ -89,13 +98,24 @@ export class PrivateFerretDb {
 
   async destroy(): Promise<void> {
     await this.kill();
-    rmSync(this.dataDir, { recursive: true, force: true });
+    const admin = new URL(this.storageUrl);
+    const name = admin.pathname.slice(1);
+    admin.pathname = '/postgres';
+    const client = new Client({ connectionString: admin.toString() });
+    await client.connect();
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await client.end();
   }
 }
 
 function ferretBinary(): string {
   const dir = join(repoRoot, '.acme', 'bin');
-  const found = existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith('ferretdb-')) : [];
+  const found = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.startsWith('ferretdb-'))
+        .map((f) => join(dir, f))
+        .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)
+    : [];
   if (!found[0]) throw new Error('FerretDB is not built: run `node scripts/infra.mjs` first');
-  return join(dir, found[0]);
+  return found[0];
 }

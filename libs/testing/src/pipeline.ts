@@ -11,6 +11,8 @@ export interface PipelineOptions {
   env?: Record<string, string>;
   /** Extra environment for the command API only (e.g. PUBLISH_MODE=direct). */
   commandApiEnv?: Record<string, string>;
+  /** Another MongoDB-compatible server (e.g. a PrivateFerretDb the test may stop). */
+  mongoUrl?: string;
 }
 
 /**
@@ -30,11 +32,12 @@ export class TestPipeline {
   ) {}
 
   static async start(options: PipelineOptions = {}): Promise<TestPipeline> {
-    const [db, vhost, mongo] = await Promise.all([createTestDatabase(), createTestVhost(), createTestMongo()]);
+    const mongoUrl = options.mongoUrl ?? testEnv().mongoUrl;
+    const [db, vhost, mongo] = await Promise.all([createTestDatabase(), createTestVhost(), createTestMongo(mongoUrl)]);
     const env = {
       DATABASE_URL: db.url,
       AMQP_URL: vhost.url,
-      MONGO_URL: testEnv().mongoUrl,
+      MONGO_URL: mongoUrl,
       MONGO_DB: mongo.dbName,
       RETRY_DELAY_MS: '500',
       RELAY_POLL_INTERVAL_MS: '500',

@@ -59,6 +59,8 @@ export class RelayService implements OnApplicationBootstrap, OnApplicationShutdo
     await ensureDatabase(this.config.DATABASE_URL);
     await applySchema(this.config.DATABASE_URL);
     await this.listen();
+    // Start relaying once the confirm channel is up (or after 10 s: the loop copes with an absent broker).
+    await Promise.race([this.channel.waitForConnect(), new Promise((r) => setTimeout(r, 10_000).unref())]);
     this.relay.start();
     if (this.config.OUTBOX_RETENTION_HOURS > 0) {
       this.housekeeping = setInterval(() => void this.deleteOldProcessedRows(), HOUSEKEEPING_INTERVAL_MS);

@@ -39,7 +39,7 @@ const BODY = `
       <div class="rate" id="outbox-rate">n/a</div>
       <dl class="facts">
         <dt>published</dt><dd id="outbox-published">n/a</dd>
-        <dt>confirm p50</dt><dd id="outbox-confirm">n/a</dd>
+        <dt>confirm p50 (5 min)</dt><dd id="outbox-confirm">n/a</dd>
       </dl>
     </article>
     ${arrow('arrow-outbox')}
@@ -72,15 +72,16 @@ const BODY = `
   <section class="charts">
     <figure class="chart">
       <figcaption><span>Outbox backlog <small>events waiting to be published · last 5 min</small></span><b id="chart-backlog-now">n/a</b></figcaption>
-      <svg id="chart-backlog" viewBox="0 0 640 190" preserveAspectRatio="none" role="img" aria-label="outbox backlog over the last five minutes"></svg>
+      <svg id="chart-backlog" role="img" aria-label="outbox backlog over the last five minutes"></svg>
     </figure>
     <figure class="chart">
       <figcaption><span>End-to-end lag <small>p50, stored → projected · last 5 min</small></span><b id="chart-lag-now">n/a</b></figcaption>
-      <svg id="chart-lag" viewBox="0 0 640 190" preserveAspectRatio="none" role="img" aria-label="end-to-end lag over the last five minutes"></svg>
+      <svg id="chart-lag" role="img" aria-label="end-to-end lag over the last five minutes"></svg>
     </figure>
   </section>
 
   <section class="lower">
+    <div class="stack">
     <article class="panel">
       <h3>Create a proposal <small>POST /proposals</small></h3>
       <form id="create-form" autocomplete="off">
@@ -106,25 +107,32 @@ const BODY = `
 
     <article class="panel">
       <h3>Lab actions <small>safe to click</small></h3>
-      <h4>Replay an event <small>Lab 3: a duplicate</small></h4>
-      <form id="replay-form" class="inline">
-        <input id="replay-event-id" type="number" min="1" step="1" placeholder="outbox event id" aria-label="outbox event id">
-        <button type="submit" class="violet" id="replay-submit">Replay</button>
-        <button type="button" id="replay-last">Replay last</button>
-      </form>
-      <h4>Send poison <small>Lab 4c: straight to the DLQ</small></h4>
-      <form id="poison-form" class="inline">
-        <select id="poison-kind" aria-label="kind of poison">
-          <option value="not-json">not JSON</option>
-          <option value="schema">breaks the contract</option>
-          <option value="unknown-type">unknown event type</option>
-        </select>
-        <button type="submit" class="danger" id="poison-submit">Send poison</button>
-      </form>
-      <h4>Dead letters</h4>
-      <div class="inline"><button type="button" id="redrive">Redrive the DLQ</button><small>back to the work queue</small></div>
+      <div class="action">
+        <span class="what">Replay an event<small>Lab 3: a duplicate</small></span>
+        <form id="replay-form" class="inline">
+          <input id="replay-event-id" type="number" min="1" step="1" placeholder="event id" aria-label="outbox event id">
+          <button type="submit" class="violet" id="replay-submit">Replay</button>
+          <button type="button" id="replay-last">Replay last</button>
+        </form>
+      </div>
+      <div class="action">
+        <span class="what">Send poison<small>Lab 4c: to the DLQ</small></span>
+        <form id="poison-form" class="inline">
+          <select id="poison-kind" aria-label="kind of poison">
+            <option value="not-json">not JSON</option>
+            <option value="schema">breaks the contract</option>
+            <option value="unknown-type">unknown event type</option>
+          </select>
+          <button type="submit" class="danger" id="poison-submit">Send poison</button>
+        </form>
+      </div>
+      <div class="action">
+        <span class="what">Dead letters<small>back to the work queue</small></span>
+        <div class="inline"><button type="button" id="redrive">Redrive the DLQ</button></div>
+      </div>
       <ol id="action-log" class="log" aria-live="polite"></ol>
     </article>
+    </div>
 
     <article class="panel">
       <h3>Duplicate log <small>query-api · duplicateevents</small></h3>
@@ -168,6 +176,7 @@ export function renderPage(): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>ACME Proposals · live pipeline</title>
 <style>${PAGE_STYLE}</style>
 </head>

@@ -14,7 +14,7 @@ h1, h2, h3, h4 { margin: 0; font-weight: 700; }
 small { font-weight: 400; color: var(--muted); }
 .num, .big, td.n { font-variant-numeric: tabular-nums; }
 
-.top { display: grid; grid-template-columns: auto 1fr auto; gap: 24px; align-items: center;
+.top { display: grid; grid-template-columns: auto minmax(0, 1fr) auto; gap: 24px; align-items: center;
   padding: 14px 28px; background: #17202e; color: #fff; }
 .top h1 { font-size: 1.55rem; letter-spacing: .01em; }
 .top h1 span { font-weight: 400; color: #aeb9cc; }
@@ -32,34 +32,34 @@ small { font-weight: 400; color: var(--muted); }
 main { padding: 18px 28px 28px; display: grid; gap: 18px; }
 main.stale .pipeline, main.stale .charts { opacity: .45; }
 
-.pipeline { display: grid; grid-template-columns: 1fr 44px 1fr 44px 1.15fr 44px 1.25fr; align-items: stretch; }
+.pipeline { display: grid; grid-template-columns: minmax(0, 1fr) 44px minmax(0, 1fr) 44px minmax(0, 1.15fr) 44px minmax(0, 1.25fr); align-items: stretch; }
 .stage { background: var(--card); border-radius: 14px; box-shadow: 0 1px 3px rgba(23,32,46,.12);
   border-top: 8px solid var(--c); padding: 14px 18px 16px; display: flex; flex-direction: column; gap: 8px; }
 .stage.write { --c: var(--write); } .stage.outbox { --c: var(--outbox); }
 .stage.rabbit { --c: var(--rabbit); } .stage.read { --c: var(--read); }
-.stage > header { display: flex; justify-content: space-between; align-items: flex-start; gap: 8px; flex-wrap: wrap; }
+.stage > header { display: flex; flex-direction: column; gap: 8px; }
 .stage h2 { font-size: 1.15rem; color: var(--c); text-transform: uppercase; letter-spacing: .06em; }
 .stage h2 small { display: block; text-transform: none; letter-spacing: 0; font-size: .8rem; }
-.apps { display: flex; flex-direction: column; gap: 4px; align-items: flex-end; }
-.app { display: inline-flex; align-items: center; gap: 7px; font-size: .85rem; font-weight: 600;
-  padding: 3px 10px; border-radius: 999px; background: #eef1f6; color: var(--muted); white-space: nowrap; }
-.app i { width: 11px; height: 11px; border-radius: 50%; background: var(--idle); display: inline-block; }
+.apps { display: flex; gap: 6px; flex-wrap: wrap; }
+.app { display: inline-flex; align-items: center; gap: 7px; font-size: .85rem; font-weight: 600; max-width: 100%;
+  padding: 3px 10px; border-radius: 12px; background: #eef1f6; color: var(--muted); }
+.app i { flex: none; width: 11px; height: 11px; border-radius: 50%; background: var(--idle); display: inline-block; }
 .app.up { background: var(--ok-bg); color: var(--ok); } .app.up i { background: var(--ok); }
 .app.down, .app.unreachable { background: var(--bad-bg); color: var(--bad); }
 .app.down i, .app.unreachable i { background: var(--bad); box-shadow: 0 0 0 3px rgba(198,40,40,.25); }
-.big { font-size: 3rem; font-weight: 800; line-height: 1; display: flex; align-items: baseline; gap: 12px; flex-wrap: wrap; }
+.big { font-size: clamp(2.2rem, 3.4vw, 3.2rem); font-weight: 800; line-height: 1; display: flex; align-items: baseline; gap: 12px; flex-wrap: wrap; }
 .big small { font-size: .95rem; font-weight: 600; }
 .rate { font-size: 1.15rem; font-weight: 700; color: var(--c); }
 .na { color: var(--idle) !important; font-weight: 600; }
-.big .na, .big.na { font-size: 2.2rem; }
+.big .na, .big.na { font-size: .75em; }
 .alert { color: var(--bad) !important; }
 .warn { color: var(--warn) !important; }
 dl.facts { margin: 4px 0 0; display: grid; grid-template-columns: auto auto; gap: 3px 14px; font-size: .95rem;
   justify-content: start; }
 dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; font-weight: 700; font-variant-numeric: tabular-nums; }
-.queues { display: grid; grid-template-columns: repeat(3, 1fr); gap: 8px; }
-.queue { border: 2px solid var(--line); border-radius: 10px; padding: 8px 10px; text-align: center; }
-.queue b { display: block; font-size: 2.2rem; line-height: 1.05; font-variant-numeric: tabular-nums; }
+.queues { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 8px; }
+.queue { border: 2px solid var(--line); border-radius: 10px; padding: 8px 4px; text-align: center; min-width: 0; }
+.queue b { display: block; font-size: clamp(1.5rem, 2.6vw, 2.4rem); line-height: 1.05; font-variant-numeric: tabular-nums; }
 .queue span { font-size: .78rem; color: var(--muted); font-weight: 600; }
 .queue.busy { border-color: var(--rabbit); background: #fff4ea; }
 .queue.bad { border-color: var(--bad); background: var(--bad-bg); } .queue.bad b { color: var(--bad); }
@@ -78,12 +78,18 @@ dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; font-weight: 700; 
 .chart { padding: 12px 16px 8px; }
 .chart figcaption { display: flex; justify-content: space-between; align-items: baseline; font-weight: 700; font-size: 1.05rem; }
 .chart figcaption b { font-size: 1.3rem; font-variant-numeric: tabular-nums; }
-.chart svg { width: 100%; height: 190px; display: block; }
+.chart svg { width: 100%; height: 170px; display: block; }
 .chart .grid { stroke: #e3e8ef; stroke-width: 1; }
 .chart .axis { fill: var(--muted); font-size: 12px; font-family: inherit; }
 .chart .empty { fill: var(--idle); font-size: 15px; font-weight: 600; }
 
-.lower { display: grid; grid-template-columns: 1.05fr 1fr 1.15fr 1.25fr; gap: 18px; align-items: start; }
+.lower { display: grid; grid-template-columns: 1.15fr 1fr 1.1fr; gap: 18px; align-items: start; }
+.stack { display: grid; gap: 18px; min-width: 0; }
+.action { display: grid; grid-template-columns: 150px 1fr; gap: 10px; align-items: center; padding: 8px 0; border-top: 1px solid #edf0f5; }
+.action:first-of-type { border-top: 0; padding-top: 0; }
+.action .what { font-weight: 700; font-size: .95rem; }
+.action .what small { display: block; font-size: .78rem; }
+.inline button { white-space: nowrap; }
 .panel { padding: 14px 18px 16px; min-width: 0; }
 .panel h3 { font-size: 1.1rem; margin-bottom: 10px; display: flex; justify-content: space-between; align-items: baseline; gap: 8px; }
 .panel h3 small { font-size: .8rem; }
@@ -93,7 +99,7 @@ label { display: block; font-size: .85rem; font-weight: 600; color: var(--muted)
 input, select, button { font: inherit; font-size: .95rem; }
 input, select { width: 100%; padding: 6px 8px; border: 1.5px solid var(--line); border-radius: 8px; background: #fff; color: var(--ink); margin-top: 3px; }
 input:focus, select:focus { outline: 3px solid rgba(36,87,197,.25); border-color: var(--accent); }
-.row2 { display: grid; grid-template-columns: 1fr 1.6fr; gap: 10px; margin-bottom: 8px; }
+.row2 { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 10px; margin-bottom: 8px; }
 .pax { display: grid; grid-template-columns: 1fr 1fr 64px 30px; gap: 6px; align-items: end; margin-bottom: 6px; }
 .pax input { margin-top: 0; }
 .pax-head { display: grid; grid-template-columns: 1fr 1fr 64px 30px; gap: 6px; font-size: .78rem; color: var(--muted); font-weight: 600; }
@@ -111,6 +117,7 @@ button.icon { padding: 6px 0; width: 30px; background: transparent; color: var(-
 .result.ok { color: var(--ok); font-weight: 600; }
 .result.error { color: var(--bad); font-weight: 600; }
 .result ul { margin: 4px 0 0; padding-left: 18px; font-weight: 400; }
+.log:empty { display: none; }
 .log { list-style: none; margin: 12px 0 0; padding: 8px 0 0; border-top: 1px solid var(--line); font-size: .85rem; max-height: 150px; overflow: auto; }
 .log li { padding: 2px 0; } .log time { color: var(--muted); margin-right: 6px; font-variant-numeric: tabular-nums; }
 .log .error { color: var(--bad); }
@@ -129,8 +136,11 @@ tr.fresh td { background: #fff7d6; }
   background: #fff; border-radius: 6px; padding: 4px 6px; max-height: 4.2em; overflow: hidden; }
 .scroll { max-height: 330px; overflow: auto; }
 
-@media (max-width: 1500px) {
+@media (max-width: 1350px) {
+  .top .sub { display: none; }
+  .verdict { font-size: .95rem; }
   .lower { grid-template-columns: 1fr 1fr; }
+  .lower .stack { grid-row: span 2; }
 }
 @media (max-width: 1100px) {
   .pipeline { grid-template-columns: 1fr; }

@@ -14,7 +14,7 @@ async function get(url: string): Promise<Response | undefined> {
 
 async function readJson(response: Response): Promise<unknown> {
   try {
-    return (await response.json()) as unknown;
+    return await response.json();
   } catch {
     return undefined;
   }
@@ -25,7 +25,7 @@ export async function probeHealth(baseUrl: string): Promise<{ health: AppHealth;
   const response = await get(`${baseUrl}/health`);
   if (!response) return { health: 'unreachable', failing: [] };
   const body = await readJson(response);
-  const checks = typeof body === 'object' && body !== null && 'checks' in body ? (body as { checks: unknown }).checks : undefined;
+  const checks = typeof body === 'object' && body !== null && 'checks' in body ? body.checks : undefined;
   const failing =
     typeof checks === 'object' && checks !== null
       ? Object.entries(checks as Record<string, unknown>).filter(([, state]) => state !== 'up').map(([name]) => name)
@@ -52,6 +52,6 @@ export async function probeDuplicates(queryApiUrl: string, limit = 20): Promise<
   const response = await get(`${queryApiUrl}/duplicates?limit=${limit}`);
   if (!response?.ok) return undefined;
   const body = await readJson(response);
-  const items = typeof body === 'object' && body !== null && 'items' in body ? (body as { items: unknown }).items : undefined;
+  const items = typeof body === 'object' && body !== null && 'items' in body ? body.items : undefined;
   return Array.isArray(items) ? items.filter(isDuplicate) : undefined;
 }

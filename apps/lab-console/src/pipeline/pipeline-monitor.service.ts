@@ -4,7 +4,7 @@ import { LAB_CONSOLE_CONFIG } from '../tokens';
 import { probeDuplicates, probeHealth, probeMetrics } from './app-probes';
 import type { HistogramData, MetricsPage } from './prometheus-text';
 import { RabbitProbe } from './rabbit-probe';
-import { counterRate, histogramDelta, quantile, type CounterReading } from './rates';
+import { counterRate, histogramDelta, intervalQuantile, type CounterReading } from './rates';
 import { APP_NAMES, type AppName, type AppStatus, type Snapshot } from './snapshot';
 import { verdictOf } from './verdict';
 
@@ -13,8 +13,7 @@ const HISTORY_MS = 5 * 60 * 1_000;
 /** Rates and the figures' percentiles are taken over the last few seconds: steadier than one second. */
 const RATE_WINDOW_MS = 5_000;
 
-const COUNTERS = ['stored', 'storedOutbox', 'storedDirect', 'published', 'projected', 'duplicates', 'deadLettered', 'retried'] as const;
-type CounterName = (typeof COUNTERS)[number];
+type CounterName = 'stored' | 'storedOutbox' | 'storedDirect' | 'published' | 'projected' | 'duplicates' | 'deadLettered' | 'retried';
 
 /** What one sample read from the apps' /metrics (null: the app or the metric was missing). */
 interface Reading extends Record<CounterName, number | null> {
@@ -56,7 +55,7 @@ function p50Since(current: HistogramData | null, earlier: Reading | undefined, p
   if (!current || !earlier) return null;
   const delta = histogramDelta(current, pick(earlier)); // null earlier: the app was down, or restarted
 
-  return delta.count > 0 ? quantile(0.5, delta.buckets) : null;
+  return intervalQuantile(0.5, delta);
 }
 
 /**
@@ -172,7 +171,8 @@ export class PipelineMonitor implements OnApplicationBootstrap, OnModuleDestroy 
         backlog: reading.backlog,
         published: reading.published,
         publishedRate: rate('published'),
-        confirmP50Seconds: p50Since(reading.confirm, windowStart, (r) => r.confirm),
+        // Batches are rare when idle: over the whole history, so the figure does not flicker to n/a.
+        confirmP50Seconds: p50Since(reading.confirm, reading === this.readings[0] ? undefined : this.readings[0], (r) => r.confirm),
       },
       rabbit,
       read: {

@@ -43,6 +43,16 @@ export function histogramDelta(current: HistogramData, previous: HistogramData |
 }
 
 /**
+ * The q-quantile of an interval's observations. With a single observation its exact value is known
+ * (the sum); interpolating inside a wide bucket would report, say, 20 s for an event that took 10.5 s.
+ */
+export function intervalQuantile(q: number, delta: HistogramData): number | null {
+  if (delta.count <= 0) return null;
+  if (delta.count === 1) return delta.sum;
+  return quantile(q, delta.buckets);
+}
+
+/**
  * The q-quantile (0 < q < 1) of cumulative buckets, interpolated linearly inside the bucket where it
  * falls, as Prometheus' histogram_quantile() does. Null without observations. A quantile in the +Inf
  * bucket is reported as the highest finite bound (all we know is "more than that").

@@ -54,6 +54,7 @@ export interface Snapshot {
   verdict: Verdict;
   apps: Record<AppName, AppStatus>;
   write: { stored: number | null; storedRate: number | null; storedOutbox: number | null; storedDirect: number | null };
+  /** confirmP50Seconds: publish → all confirms per batch, p50 over the last five minutes. */
   outbox: { backlog: number | null; published: number | null; publishedRate: number | null; confirmP50Seconds: number | null };
   rabbit: { reachable: boolean } & QueueDepths;
   read: {

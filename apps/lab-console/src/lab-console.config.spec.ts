@@ -1,0 +1,48 @@
+import { ConfigError } from '@acme/config';
+import { loadLabConsoleConfig } from './lab-console.config';
+
+describe('lab console configuration', () => {
+  it('needs only the RabbitMQ URL; the port and the four apps default to the local stack', () => {
+    expect(loadLabConsoleConfig({ AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672' })).toMatchObject({
+      LAB_CONSOLE_PORT: 3004,
+      COMMAND_API_URL: 'http://127.0.0.1:3000',
+      QUERY_API_URL: 'http://127.0.0.1:3001',
+      EVENT_PROCESSOR_URL: 'http://127.0.0.1:3002',
+      PROPOSAL_SUBSCRIBER_URL: 'http://127.0.0.1:3003',
+    });
+  });
+
+  it('names each missing or malformed variable', () => {
+    expect(() => loadLabConsoleConfig({ QUERY_API_URL: 'query-api:3001', LAB_CONSOLE_PORT: 'x' })).toThrow(ConfigError);
+    try {
+      loadLabConsoleConfig({ QUERY_API_URL: 'ftp://query-api', LAB_CONSOLE_PORT: '70000' });
+    } catch (error) {
+      expect((error as ConfigError).problems).toEqual([
+        'AMQP_URL: is required',
+        'LAB_CONSOLE_PORT: must be at most 65535',
+        'QUERY_API_URL: must start with http:// or https://',
+      ]);
+    }
+    expect.assertions(2);
+  });
+
+  it("follows the apps' ports when only those are set (.env), and an explicit URL wins (compose)", () => {
+    const config = loadLabConsoleConfig({
+      AMQP_URL: 'amqp://rabbitmq',
+      QUERY_API_PORT: '3101',
+      EVENT_PROCESSOR_PORT: '3002',
+      EVENT_PROCESSOR_URL: 'http://event-processor:3002',
+      PROPOSAL_SUBSCRIBER_PORT: 'not a port', // that app reports it; the page keeps its default
+    });
+    expect(config).toMatchObject({
+      COMMAND_API_URL: 'http://127.0.0.1:3000',
+      QUERY_API_URL: 'http://127.0.0.1:3101',
+      EVENT_PROCESSOR_URL: 'http://event-processor:3002',
+      PROPOSAL_SUBSCRIBER_URL: 'http://127.0.0.1:3003',
+    });
+  });
+
+  it('drops a trailing slash so paths can be appended (compose: http://query-api:3001/)', () => {
+    expect(loadLabConsoleConfig({ AMQP_URL: 'amqp://rabbitmq', QUERY_API_URL: 'http://query-api:3001/' }).QUERY_API_URL).toBe('http://query-api:3001');
+  });
+});

@@ -1,0 +1,289 @@
+import { freePort, http, repoRoot, TestPipeline, waitFor } from '@acme/testing';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Snapshot } from './pipeline/snapshot';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOTS = join(repoRoot, 'test-results');
+const rabbitmqctl = (...args: string[]) => promisify(execFile)('rabbitmqctl', ['-q', ...args], { timeout: 60_000 });
+
+/** The built lab console as a process (RunningApp knows only the four pipeline apps). */
+class ConsoleProcess {
+  output = '';
+  private constructor(
+    readonly url: string,
+    private readonly child: ChildProcess,
+  ) {
+    const append = (chunk: Buffer) => {
+      this.output = (this.output + chunk.toString()).slice(-20_000);
+    };
+    child.stdout?.on('data', append);
+    child.stderr?.on('data', append);
+  }
+
+  static async start(pipeline: TestPipeline): Promise<ConsoleProcess> {
+    const port = await freePort();
+    const child = spawn(process.execPath, [join(repoRoot, 'dist/apps/lab-console/src/main.js')], {
+      env: {
+        ...process.env,
+        LOG_LEVEL: 'warn',
+        LAB_CONSOLE_PORT: String(port),
+        AMQP_URL: pipeline.env.AMQP_URL!,
+        COMMAND_API_URL: pipeline.commandApi.url,
+        QUERY_API_URL: pipeline.queryApi.url,
+        EVENT_PROCESSOR_URL: pipeline.processors[0]!.url,
+        PROPOSAL_SUBSCRIBER_URL: pipeline.subscribers[0]!.url,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const app = new ConsoleProcess(`http://127.0.0.1:${port}`, child);
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`lab-console exited: ${app.output}`);
+        return (await fetch(`${app.url}/health`)).ok;
+      },
+      'the lab console to be healthy',
+      30_000,
+      100,
+    );
+    return app;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      this.child.once('exit', () => resolve());
+      this.child.kill('SIGTERM');
+    });
+  }
+}
+
+describe('lab console: the live pipeline page', () => {
+  let pipeline: TestPipeline;
+  let labConsole: ConsoleProcess;
+
+  const snapshot = async (): Promise<Snapshot> => (await http('GET', `${labConsole.url}/api/snapshot`)).body as Snapshot;
+
+  beforeAll(async () => {
+    pipeline = await TestPipeline.start();
+    labConsole = await ConsoleProcess.start(pipeline);
+  });
+
+  afterAll(async () => {
+    await labConsole?.stop();
+    await pipeline?.stop();
+  });
+
+  describe('over HTTP', () => {
+    it('reports every stage of an idle pipeline from the apps and RabbitMQ: all up, empty, in sync', async () => {
+      const s = await waitFor(async () => {
+        const current = await snapshot();
+        return current.rabbit.consumers === 1 && current.history.length >= 2 && current;
+      }, 'a snapshot with the subscriber consuming');
+
+      expect(s.verdict).toEqual({ state: 'in sync', why: expect.any(String) });
+      for (const app of Object.values(s.apps)) expect(app).toMatchObject({ health: 'up', failing: [], metrics: true });
+      expect(s.rabbit).toEqual({ reachable: true, work: 0, retry: 0, dlq: 0, consumers: 1 });
+      expect(s.write).toMatchObject({ stored: 0, storedRate: 0 });
+      expect(s.outbox).toMatchObject({ backlog: 0, published: 0 });
+      expect(s.read).toMatchObject({ projected: 0, duplicates: 0, deadLettered: 0 });
+      expect(s.duplicateLog).toEqual({ reachable: true, items: [] });
+      expect(s.deadLetters).toEqual({ reachable: true, items: [] });
+    });
+
+    it('serves the page with its inline script allowed by hash and nothing else', async () => {
+      const res = await fetch(labConsole.url);
+      const html = await res.text();
+
+      expect(res.headers.get('content-type')).toContain('text/html');
+      expect(res.headers.get('content-security-policy')).toMatch(/script-src 'sha256-[A-Za-z0-9+/=]+'(;|$)/);
+      expect(html).toContain('<script>');
+      expect(html).not.toMatch(/<script[^>]+src=|https?:\/\/(?!www\.w3\.org)/); // no CDN: the classroom may be offline
+    });
+
+    it.each([
+      ['create-proposal', { customerId: 0, packageId: 'not a package!', pax: [] }, ['customerId', 'packageId', 'pax']],
+      ['create-proposal', { customerId: 1, packageId: 'X', pax: [{ firstName: ' ', lastName: 'Doe', age: 200 }] }, ['pax[0].firstName', 'pax[0].age']],
+      ['replay', {}, ['eventId', 'last']],
+      ['replay', { eventId: 1, last: 2 }, ['eventId']],
+      ['replay', { eventId: 'seven' }, ['eventId']],
+      ['poison', { kind: 'nuclear' }, ['kind']],
+      ['poison', { kind: 'schema', extra: true }, ['extra']],
+    ])('rejects bad input to %s with a field-level problem and does nothing: %j', async (action, body, fields) => {
+      const res = await http('POST', `${labConsole.url}/api/actions/${action}`, body);
+
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(res.body.code).toBe('VALIDATION.FAILED');
+      expect((res.body.errors as { field: string }[]).map((e) => e.field)).toEqual(expect.arrayContaining(fields));
+    });
+
+    it("passes the command API's own refusal through with its code", async () => {
+      const traveller = { firstName: 'Ana', lastName: 'Lima', age: 30 };
+      const res = await http('POST', `${labConsole.url}/api/actions/create-proposal`, {
+        customerId: 1,
+        packageId: 'BAHAMA5NIGHT@COCOCLUB',
+        pax: [traveller, traveller],
+      });
+
+      expect(res.status).toBe(422);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(res.body.code).toBe('PROPOSAL.DUPLICATE_TRAVELLER');
+      expect(res.body.detail).toMatch(/^command-api: /);
+    });
+  });
+
+  // The browser part needs Debian's chromium (apt-get install chromium).
+  const inBrowser = existsSync(CHROMIUM) ? describe : describe.skip;
+  inBrowser('in a real browser', () => {
+    let browser: Browser;
+    let page: Page;
+    const pageErrors: string[] = [];
+
+    const text = async (selector: string) => ((await page.locator(selector).first().textContent()) ?? '').trim();
+    const count = async (selector: string) => Number((await text(selector)).replace(/,/g, ''));
+    const until = (probe: () => Promise<unknown>, what: string, timeoutMs = 20_000) =>
+      waitFor(async () => Boolean(await probe()), what, timeoutMs, 100);
+    const screenshot = async (name: string) => {
+      mkdirSync(SCREENSHOTS, { recursive: true });
+      await page.screenshot({ path: join(SCREENSHOTS, name), fullPage: true });
+    };
+
+    beforeAll(async () => {
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      });
+      page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      page.on('console', (message) => {
+        if (message.type() === 'error') pageErrors.push(message.text()); // a CSP violation shows up here
+      });
+      await page.goto(labConsole.url);
+      await until(async () => (await text('#verdict-state')) === 'IN SYNC', 'the page to show IN SYNC');
+    });
+
+    afterAll(async () => {
+      await browser?.close();
+    });
+
+    it('shows every stage with its app healthy and the pipeline in sync', async () => {
+      expect(await page.locator('[data-app].up').count()).toBe(4);
+      expect(await text('#rabbit-status')).toBe('broker');
+      expect(await text('#verdict-why')).toContain('nothing in flight');
+      expect(await text('#outbox-backlog')).toBe('0');
+      expect(await text('#rabbit-dlq')).toBe('0');
+    });
+
+    let created: { proposalId: number; outboxEventId: number };
+
+    it('creates a proposal from the form; the read side projects it and the page counts it', async () => {
+      const projectedBefore = await count('#read-projected');
+
+      // Given the form filled in for customer 2 with two travellers
+      await page.selectOption('#create-customer', '2');
+      await page.fill('#create-package', 'MALDIVES7NIGHT@REEF');
+      await page.click('#add-traveller');
+      const travellers = page.locator('#travellers .pax');
+      await travellers.nth(0).locator('input[name=firstName]').fill('Zoë');
+      await travellers.nth(0).locator('input[name=lastName]').fill("O'Brien");
+      await travellers.nth(0).locator('input[name=age]').fill('34');
+      await travellers.nth(1).locator('input[name=firstName]').fill('Jean-Luc');
+      await travellers.nth(1).locator('input[name=lastName]').fill('Ó Súilleabháin');
+      await travellers.nth(1).locator('input[name=age]').fill('7');
+
+      // When it is submitted
+      await page.click('#create-submit');
+
+      // Then the result names the proposal and its outbox event, and the read side counts one more
+      await until(async () => /outbox event id \d+/.test(await text('#create-result')), 'the create result');
+      const match = /proposal #(\d+) .*outbox event id (\d+)/.exec(await text('#create-result'));
+      created = { proposalId: Number(match?.[1]), outboxEventId: Number(match?.[2]) };
+      await until(async () => (await count('#read-projected')) === projectedBefore + 1, 'the projected count to go up by one');
+      expect(await count('#write-stored')).toBeGreaterThanOrEqual(1);
+
+      const view = await http('GET', `${pipeline.queryApi.url}/proposals/${created.proposalId}?minVersion=1`);
+      expect(view.body).toMatchObject({ customer: { customerId: 2 }, packageId: 'MALDIVES7NIGHT@REEF' });
+      expect(view.body.pax).toHaveLength(2);
+    });
+
+    it('replays that event by its outbox id; the duplicate appears in the duplicate log, the view is unchanged', async () => {
+      // The create filled in the replay box with its outbox event id
+      expect(await page.inputValue('#replay-event-id')).toBe(String(created.outboxEventId));
+
+      await page.click('#replay-submit');
+
+      const row = page.locator('#duplicates-body tr', { hasText: `#${created.proposalId}` });
+      await until(async () => (await row.count()) === 1, 'the duplicate in the duplicate log');
+      expect(await row.locator('td').nth(3).textContent()).toBe('+1');
+      expect(await text('#action-log li')).toContain(`replayed outbox event(s) ${created.outboxEventId}`);
+      await until(async () => (await count('#read-duplicates')) === 1, 'the duplicate counter');
+      expect((await http('GET', `${pipeline.queryApi.url}/proposals/${created.proposalId}`)).body.version).toBe(1);
+    });
+
+    it('shows a RabbitMQ outage: the verdict says why, events wait in the outbox, then drain after recovery', async () => {
+      // A private outage: this test's vhost refuses connections; the shared broker keeps serving the others.
+      const vhost = pipeline.vhost.name;
+      await rabbitmqctl('clear_permissions', '-p', vhost, 'guest');
+      try {
+        await rabbitmqctl('close_all_connections', '-p', vhost, '--limit', '1000', 'lab: RabbitMQ outage');
+        await until(async () => (await text('#verdict-why')).startsWith('RabbitMQ is unreachable'), 'the outage on the page');
+        expect(await text('#rabbit-work')).toBe('n/a');
+
+        await page.click('#create-submit'); // the form still holds the last proposal
+        await until(async () => (await count('#outbox-backlog')) === 1, 'one event waiting in the outbox');
+        await until(async () => (await text('#verdict-why')) === 'RabbitMQ is unreachable; 1 event(s) wait safely in the outbox', 'the verdict');
+        expect(await text('#verdict-state')).toBe('STUCK');
+        await page.waitForTimeout(1_500); // a few seconds of backlog on the chart
+        await screenshot('lab-console-rabbit-down.png');
+      } finally {
+        await rabbitmqctl('set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*');
+      }
+      await until(async () => (await text('#verdict-state')) === 'IN SYNC', 'IN SYNC after recovery', 60_000);
+      expect(await count('#outbox-backlog')).toBe(0);
+      await page.waitForTimeout(1_500);
+      await screenshot('lab-console-recovered.png');
+    });
+
+    it('sends poison; the DLQ lists it with its reason and the verdict says the DLQ holds a message', async () => {
+      await page.selectOption('#poison-kind', 'schema');
+      await page.click('#poison-submit');
+
+      const item = page.locator('#dlq-list .dlq-item');
+      await until(async () => (await item.count()) === 1, 'the poison in the DLQ list');
+      expect(await item.locator('.reason').textContent()).toContain('contract violation');
+      expect(await item.getAttribute('data-message-id')).toMatch(/^poison-/);
+      await until(async () => (await text('#verdict-why')).includes('1 message(s) in the DLQ'), 'the DLQ verdict');
+      expect(await text('#rabbit-dlq')).toBe('1');
+      await until(async () => (await count('#read-dead')) === 1, 'the dead-letter counter');
+
+      // Redriven poison is judged again and comes straight back
+      await page.click('#redrive');
+      await until(async () => (await text('#action-log li')).includes('redrove 1 dead letter(s)'), 'the redrive result');
+      await until(async () => (await count('#read-dead')) === 2, 'the poison dead-lettered again');
+      await until(async () => (await item.count()) === 1, 'the poison back in the DLQ');
+
+      await screenshot('lab-console.png');
+      expect(pageErrors).toEqual([]);
+    });
+
+    it('keeps working when an app is down: that stage says so, the rest keeps updating', async () => {
+      await pipeline.queryApi.kill();
+      try {
+        await until(async () => (await text('#duplicates-empty')).includes('query API is not answering'), 'the duplicate log marked n/a');
+        expect(await page.locator('[data-app="query-api"].unreachable').count()).toBe(1);
+        const s = await snapshot();
+        expect(s.apps['query-api'].health).toBe('unreachable');
+        expect(s.duplicateLog.reachable).toBe(false);
+        expect(s.read.projected).toBeGreaterThanOrEqual(2); // the subscriber still reports
+      } finally {
+        await pipeline.queryApi.restart();
+      }
+      await until(async () => (await page.locator('#duplicates-body tr').count()) === 1, 'the duplicate log back');
+    });
+  });
+});
