@@ -6,3 +6,4 @@ export * from './health';
 export * from './trace-context';
 export * from './text.validator';
 export * from './metrics';
+export * from './id.pipe';

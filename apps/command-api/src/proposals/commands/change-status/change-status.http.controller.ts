@@ -1,8 +1,7 @@
-import { continueTrace } from '@acme/http';
+import { continueTrace, idPipe } from '@acme/http';
 import { Body, Controller, Headers, Param, Patch } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
-import { proposalIdPipe } from '../../proposal-id.pipe';
 import type { ChangeResult } from '../../proposal-changes';
 import { ChangeStatusCommand } from './change-status.command';
 import { ChangeStatusRequestDto } from './change-status.request.dto';
@@ -14,7 +13,7 @@ export class ChangeStatusHttpController {
 
   @Patch(':id/status')
   changeStatus(
-    @Param('id', proposalIdPipe) proposalId: number,
+    @Param('id', idPipe) proposalId: number,
     @Body() body: ChangeStatusRequestDto,
     @Headers('traceparent') traceparent: string | undefined,
   ): Promise<ChangeResult> {

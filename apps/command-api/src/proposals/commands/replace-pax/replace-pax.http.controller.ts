@@ -1,8 +1,7 @@
-import { continueTrace } from '@acme/http';
+import { continueTrace, idPipe } from '@acme/http';
 import { Body, Controller, Headers, Param, Put } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
-import { proposalIdPipe } from '../../proposal-id.pipe';
 import { toPax } from '../../pax.dto';
 import type { ChangeResult } from '../../proposal-changes';
 import { ReplacePaxCommand } from './replace-pax.command';
@@ -15,7 +14,7 @@ export class ReplacePaxHttpController {
 
   @Put(':id/pax')
   replacePax(
-    @Param('id', proposalIdPipe) proposalId: number,
+    @Param('id', idPipe) proposalId: number,
     @Body() body: ReplacePaxRequestDto,
     @Headers('traceparent') traceparent: string | undefined,
   ): Promise<ChangeResult> {

@@ -1,6 +1,6 @@
+import { idPipe } from '@acme/http';
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { idPipe } from '../../../id.pipe';
 import { ReadModel } from '../../../read-model.provider';
 import { eventResponse } from '../../../responses';
 

@@ -1,10 +1,9 @@
-import { ProblemException } from '@acme/http';
+import { idPipe, ProblemException } from '@acme/http';
 import type { ProposalView } from '@acme/read-model';
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { idPipe } from '../../../id.pipe';
 import { ReadModel } from '../../../read-model.provider';
 import { proposalResponse } from '../../../responses';
 import { GetProposalQueryDto } from './get-proposal.request.dto';
