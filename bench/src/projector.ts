@@ -83,24 +83,30 @@ export async function projectorBench(settings: BenchSettings): Promise<Projector
     await publishAll(channel, projectorEvents(m, versions, settings.customers), m);
     const queued = (await channel.checkQueue(TOPOLOGY.workQueue)).messageCount;
     if (queued !== m) throw new Error(`work queue pre-fill: expected ${m} messages, found ${queued}`);
-    say(`projector: ${fmt(m)} messages queued in ${((now() - prefillStart) / 1000).toFixed(1)} s; starting proposal-subscriber (CONSUMER_PREFETCH=${settings.consumerPrefetch})`);
+    say(`projector: ${fmt(m)} messages queued in ${((now() - prefillStart) / 1000).toFixed(1)} s; starting ${settings.instances} proposal-subscriber(s) (CONSUMER_PREFETCH=${settings.consumerPrefetch})`);
 
     const store = collectionsOf(mongo.db).eventStore;
     const cpu = new CpuMeter();
     const spawnedAt = Date.now();
-    const app = await startApp(
-      'proposal-subscriber',
-      {
-        AMQP_URL: vhost.url,
-        MONGO_URL: mongo.url,
-        MONGO_DB: mongo.dbName,
-        CONSUMER_PREFETCH: String(settings.consumerPrefetch),
-        MAX_ATTEMPTS: String(settings.maxAttempts),
-        QUEUE_MESSAGE_TTL_MS: String(settings.queueMessageTtlMs),
-        RETRY_DELAY_MS: String(settings.retryDelayMs),
-      },
-      cleanup,
+    // --instances=N: N subscribers on the same queue (scale-out).
+    const [app] = await Promise.all(
+      Array.from({ length: settings.instances }, () =>
+        startApp(
+          'proposal-subscriber',
+          {
+            AMQP_URL: vhost.url,
+            MONGO_URL: mongo.url,
+            MONGO_DB: mongo.dbName,
+            CONSUMER_PREFETCH: String(settings.consumerPrefetch),
+            MAX_ATTEMPTS: String(settings.maxAttempts),
+            QUEUE_MESSAGE_TTL_MS: String(settings.queueMessageTtlMs),
+            RETRY_DELAY_MS: String(settings.retryDelayMs),
+          },
+          cleanup,
+        ),
+      ),
     );
+    if (!app) throw new Error('no subscriber started');
     // Bounded by settings.drainBoundS: a projector too slow to finish in time is measured on what it did.
     const deadline = Date.now() + settings.drainBoundS * 1000;
     let depth = m;

@@ -73,21 +73,26 @@ export async function relayBench(settings: BenchSettings): Promise<RelayResult> 
     await prefillOutbox(db, n);
     const backlog = await unprocessedCount(db);
     if (backlog !== n) throw new Error(`outbox pre-fill: expected ${n} unprocessed rows, found ${backlog}`);
-    say(`relay: ${fmt(n)} rows in ${((now() - prefillStart) / 1000).toFixed(1)} s; starting event-processor (RELAY_BATCH_SIZE=${settings.relayBatchSize}, PG_POOL_SIZE=${settings.pgPoolSize})`);
+    say(`relay: ${fmt(n)} rows in ${((now() - prefillStart) / 1000).toFixed(1)} s; starting ${settings.instances} event-processor(s) (RELAY_BATCH_SIZE=${settings.relayBatchSize}, PG_POOL_SIZE=${settings.pgPoolSize})`);
 
     const cpu = new CpuMeter();
     const spawnedAt = Date.now();
-    await startApp(
-      'event-processor',
-      {
-        DATABASE_URL: db.url,
-        AMQP_URL: vhost.url,
-        RELAY_BATCH_SIZE: String(settings.relayBatchSize),
-        PG_POOL_SIZE: String(settings.pgPoolSize),
-        QUEUE_MESSAGE_TTL_MS: String(settings.queueMessageTtlMs),
-        RETRY_DELAY_MS: String(settings.retryDelayMs),
-      },
-      cleanup,
+    // --instances=N: N relays on the same table (scale-out: SKIP LOCKED shares the rows out).
+    await Promise.all(
+      Array.from({ length: settings.instances }, () =>
+        startApp(
+          'event-processor',
+          {
+            DATABASE_URL: db.url,
+            AMQP_URL: vhost.url,
+            RELAY_BATCH_SIZE: String(settings.relayBatchSize),
+            PG_POOL_SIZE: String(settings.pgPoolSize),
+            QUEUE_MESSAGE_TTL_MS: String(settings.queueMessageTtlMs),
+            RETRY_DELAY_MS: String(settings.retryDelayMs),
+          },
+          cleanup,
+        ),
+      ),
     );
     let remaining = n;
     // Bounded by settings.drainBoundS: a relay too slow to finish in time is measured on what it did.

@@ -45,6 +45,8 @@ export const PHASES: readonly Phase[] = ['raw', 'relay', 'projector', 'post', 'e
 
 export interface BenchSettings {
   mode: 'quick' | 'full';
+  /** Relays / subscribers started in the relay and projector phases (scale-out check). */
+  instances: number;
   phases: Phase[];
   /** RELAY_BATCH_SIZE given to the event-processor. */
   relayBatchSize: number;
@@ -87,6 +89,7 @@ const HELP = `npm run bench [-- options]     measures the pipeline against the r
   --quick                 short run (about 3-5 minutes): N=10,000, M=5,000, 10 s of load
   --only=raw,relay,...    run only these phases (raw, relay, projector, post, e2e); others report null
   --relay-events=N        outbox rows for the relay run (default 50,000; quick 10,000)
+  --instances=N           relays (relay phase) and subscribers (projector phase) to run at once (default 1)
   --projector-events=M    queued events for the projector run (default 20,000; quick 5,000)
   --connections=C         HTTP connections of the POST load (default 20)
   --duration=S            seconds of POST load (default 20; quick 10)
@@ -108,7 +111,7 @@ export function parseSettings(argv: string[]): BenchSettings {
     console.log(HELP);
     process.exit(0);
   }
-  const known = ['quick', 'only', 'relay-events', 'projector-events', 'connections', 'duration', 'customers', 'e2e-rate'];
+  const known = ['instances', 'quick', 'only', 'relay-events', 'projector-events', 'connections', 'duration', 'customers', 'e2e-rate'];
   for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}\n\n${HELP}`);
 
   const quick = flags.has('quick');
@@ -128,6 +131,7 @@ export function parseSettings(argv: string[]): BenchSettings {
     relayBatchSize: int(process.env.RELAY_BATCH_SIZE, 500, 'RELAY_BATCH_SIZE', 1, 10_000),
     consumerPrefetch: int(process.env.CONSUMER_PREFETCH, 100, 'CONSUMER_PREFETCH', 1, 1_000),
     pgPoolSize: int(process.env.PG_POOL_SIZE, 10, 'PG_POOL_SIZE', 1, 100),
+    instances: int(flags.get('instances'), 1, '--instances', 1, 8),
     relayEvents: int(flags.get('relay-events'), quick ? 10_000 : 50_000, '--relay-events', 1, 1_000_000),
     projectorEvents: int(flags.get('projector-events'), quick ? 5_000 : 20_000, '--projector-events', 2, 1_000_000),
     projectorVersionsPerProposal: 2,
