@@ -10,13 +10,13 @@ const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * ite
 
 export function randomProposal(): object {
   const lastName = pick(LAST);
+  // The same traveller (first name, last name, age) twice would be rejected (422): ages are distinct.
+  const childAge = Math.floor(Math.random() * 12);
   const pax = Array.from({ length: 1 + Math.floor(Math.random() * 4) }, (_, i) => ({
     firstName: pick(FIRST),
     lastName,
-    age: i === 0 ? 25 + Math.floor(Math.random() * 50) : Math.floor(Math.random() * 17),
+    age: i === 0 ? 25 + Math.floor(Math.random() * 50) : childAge + i,
   }));
-  // The same traveller twice would be rejected (422): make each one distinct by age.
-  pax.forEach((p, i) => (p.age += i));
   return { customerId: 1 + Math.floor(Math.random() * 3), packageId: pick(PACKAGES), pax, expiresInDays: 1 + Math.floor(Math.random() * 30) };
 }
 
