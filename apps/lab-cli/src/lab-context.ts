@@ -1,4 +1,4 @@
-import { loadConfig, mongoEnv, postgresEnv, amqpEnv } from '@acme/config';
+import { amqpEnv, loadConfig, mongoEnv, postgresEnv, topologyEnv } from '@acme/config';
 import { connect, type ChannelModel } from 'amqplib';
 import { MongoClient, type Db } from 'mongodb';
 import { existsSync } from 'node:fs';
@@ -9,6 +9,7 @@ const labSchema = z.object({
   ...postgresEnv,
   ...amqpEnv,
   ...mongoEnv,
+  ...topologyEnv,
   COMMAND_API_PORT: z.coerce.number().int().default(3000),
   QUERY_API_PORT: z.coerce.number().int().default(3001),
   EVENT_PROCESSOR_PORT: z.coerce.number().int().default(3002),

@@ -98,6 +98,8 @@ export const proposalSubscriberSchema = z.object({
   PROPOSAL_SUBSCRIBER_PORT: port(3003),
   CONSUMER_PREFETCH: int(1, 1_000).default(100),
   MAX_ATTEMPTS: int(1, 100).default(10),
+  /** How long an event may wait for its predecessor (a gap) before it is dead-lettered. */
+  GAP_TIMEOUT_MS: int(1_000, 7 * 24 * 3600 * 1000).default(600_000),
 });
 
 export type CommandApiConfig = z.infer<typeof commandApiSchema>;

@@ -1,8 +1,10 @@
-import type { ProposalStatus } from '@acme/contracts';
+import { PROPOSAL_STATUSES, type ProposalStatus } from '@acme/contracts';
 import type { Db, Filter } from 'mongodb';
 import { collectionsOf, type ReadModelCollections } from './read-model-db';
 import { summariseCustomer } from './projections';
 import type { CustomerProposals, DuplicateEvent, ProposalView, StoredEvent } from './views';
+
+const LIST_LIMIT = 10_000;
 
 export interface ProposalListFilter {
   customerId?: number | undefined;
@@ -42,10 +44,23 @@ export class ProposalQueries {
     return { items: page, nextAfter: items.length > filter.limit ? (page.at(-1)?._id ?? null) : null };
   }
 
-  /** The course's "proposals for customer": the customer's entries, summed. */
+  /**
+   * The course's "proposals for customer": the customer's entries, summed. The list holds at most
+   * LIST_LIMIT proposals (the oldest); the counts are exact whatever the number.
+   */
   async customerProposals(customerId: number): Promise<CustomerProposals> {
-    const entries = await this.c.customerProposals.find({ customerId }).sort({ _id: 1 }).limit(10_000).toArray();
-    return summariseCustomer(customerId, entries);
+    const entries = await this.c.customerProposals
+      .find({ customerId, removed: false })
+      .sort({ _id: 1 })
+      .limit(LIST_LIMIT)
+      .toArray();
+    const summary = summariseCustomer(customerId, entries);
+    if (entries.length < LIST_LIMIT) return summary;
+    const counts = await Promise.all(
+      PROPOSAL_STATUSES.map(async (status) => [status, await this.c.customerProposals.countDocuments({ customerId, removed: false, status })] as const),
+    );
+    const countByStatus = Object.fromEntries(counts.filter(([, n]) => n > 0));
+    return { ...summary, countByStatus, proposalCount: counts.reduce((sum, [, n]) => sum + n, 0) };
   }
 
   events(proposalId: number): Promise<StoredEvent[]> {

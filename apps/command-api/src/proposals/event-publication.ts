@@ -30,7 +30,9 @@ export class EventPublication implements OnModuleDestroy {
   constructor(@Inject(COMMAND_API_CONFIG) private readonly config: CommandApiConfig) {
     if (config.PUBLISH_MODE === 'direct') {
       const connection = connectAmqp(config.AMQP_URL, 'acme.command-api.direct', this.logger);
-      this.amqp = { connection, channel: connection.createChannel({ confirm: true, publishTimeout: 2_000 }) };
+      const channel = connection.createChannel({ confirm: true, publishTimeout: 2_000 });
+      channel.on('error', (error: Error) => this.logger.error(`RabbitMQ channel failed: ${error.message}`));
+      this.amqp = { connection, channel };
       this.logger.warn('PUBLISH_MODE=direct: dual write without an outbox — events WILL be lost when RabbitMQ is down');
     }
   }

@@ -37,6 +37,9 @@ export class RelayService implements OnApplicationBootstrap, OnApplicationShutdo
       setup: (channel: ConfirmChannel) =>
         declareTopology(channel, { messageTtlMs: config.QUEUE_MESSAGE_TTL_MS, retryDelayMs: config.RETRY_DELAY_MS }),
     });
+    // A failing setup (e.g. PRECONDITION_FAILED: queues declared with other TTLs) is reported here;
+    // without a listener the emitter would throw and end the process.
+    this.channel.on('error', (error: Error) => this.logger.error(`RabbitMQ channel setup failed: ${error.message}`));
     this.store = new OutboxRelayStore(this.pool);
     const store = this.store;
     new Gauge({

@@ -1,24 +1,16 @@
 import { TOPOLOGY } from '@acme/contracts';
-import { COLLECTIONS } from '@acme/read-model';
+import { declareTopology } from '@acme/messaging';
+import { COLLECTIONS, ensureIndexes } from '@acme/read-model';
 import { attempt, type LabContext } from '../lab-context';
 
 /**
- * The course's clean-up: empty the outbox (and, with `proposals`, the proposals themselves), drop the
- * read side's collections and purge the queues. Customers (and the seed) stay.
+ * The course's clean-up: purge the queues (first, so nothing in flight re-creates what is dropped),
+ * empty the outbox (and with `proposals` the proposals themselves), drop the read side's collections.
+ * Customers (and the seed) stay. With `topology` the queues are deleted and declared again at once
+ * with the configured TTLs (a publish to an exchange without its queue would be confirmed and lost).
  */
 export async function reset(lab: LabContext, options: { proposals: boolean; topology: boolean }): Promise<string[]> {
   const done: string[] = [];
-  if (options.proposals) {
-    await lab.pg.query('TRUNCATE proposalevents, proposal_pax, proposals, idempotency_keys');
-    done.push('emptied proposalevents, proposals, proposal_pax, idempotency_keys');
-  } else {
-    await lab.pg.query('TRUNCATE proposalevents');
-    done.push('emptied proposalevents');
-  }
-  for (const name of Object.values(COLLECTIONS)) {
-    const dropped = await attempt(() => lab.mongo.collection(name).drop());
-    if (dropped) done.push(`dropped ${name}`);
-  }
   const connection = await lab.amqp();
   for (const queue of [TOPOLOGY.workQueue, TOPOLOGY.retryQueue, TOPOLOGY.deadLetterQueue]) {
     // A channel per operation: RabbitMQ closes a channel on any error (e.g. a queue that is not there).
@@ -32,6 +24,34 @@ export async function reset(lab: LabContext, options: { proposals: boolean; topo
     }
     await channel.close().catch(() => undefined);
   }
-  if (options.topology) done.push('restart the processor and subscriber (npm run down && npm run up) to declare the queues again');
+  if (options.topology) {
+    const channel = await connection.createChannel();
+    await declareTopology(channel, { messageTtlMs: lab.config.QUEUE_MESSAGE_TTL_MS, retryDelayMs: lab.config.RETRY_DELAY_MS });
+    await channel.close().catch(() => undefined);
+    done.push(
+      `declared the queues again (message TTL ${lab.config.QUEUE_MESSAGE_TTL_MS} ms, retry delay ${lab.config.RETRY_DELAY_MS} ms); ` +
+        'restart the apps if their settings differ (npm run down && npm run up)',
+    );
+  }
+
+  if (options.proposals) {
+    await lab.pg.query('TRUNCATE proposalevents, proposal_pax, proposals, idempotency_keys');
+    done.push('emptied proposalevents, proposals, proposal_pax, idempotency_keys');
+  } else {
+    await lab.pg.query('TRUNCATE proposalevents');
+    done.push('emptied proposalevents');
+    const { rows } = await lab.pg.query<{ n: string }>('SELECT count(*) AS n FROM proposals');
+    if (Number(rows[0]?.n) > 0) {
+      done.push(
+        `note: the ${rows[0]?.n} proposal(s) on the write side stay, but their views are gone; their next change would ` +
+          'wait for events that no longer exist (and end in the DLQ). Use --proposals for a clean slate.',
+      );
+    }
+  }
+  for (const name of Object.values(COLLECTIONS)) {
+    const dropped = await attempt(() => lab.mongo.collection(name).drop());
+    if (dropped) done.push(`dropped ${name}`);
+  }
+  await ensureIndexes(lab.mongo); // the subscriber creates them only at start
   return done;
 }

@@ -102,6 +102,11 @@ export function verdictOf(s: PipelineStatus): PipelineStatus['verdict'] {
   if (s.queues.dlq > 0) {
     return { state: 'stuck', why: `${s.queues.dlq} message(s) in the DLQ — inspect with \`lab dlq list\`, then \`lab dlq redrive --all\`` };
   }
+  // Delivered to a subscriber but not yet acked: not in the queue counts, not yet in the event store.
+  const projecting = (s.outboxProcessed ?? 0) - (s.appliedEvents ?? 0);
+  if (projecting > 0 && s.health['proposal-subscriber'] !== false) {
+    return { state: 'catching up', why: `${projecting} published event(s) are being projected` };
+  }
   if (s.writeProposals !== s.readProposals) {
     const missing = s.writeProposals - s.readProposals;
     return {

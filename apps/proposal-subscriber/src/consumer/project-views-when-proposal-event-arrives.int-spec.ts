@@ -36,7 +36,7 @@ describe('ProjectViewsWhenProposalEventArrives against RabbitMQ and the MongoDB-
     mongo = createMongoClient(ferret.url);
     const db = mongo.db(dbName);
     await ensureIndexes(db);
-    policy = new ProjectViewsWhenProposalEventArrives(new ProposalProjector(db), { maxAttempts: 3, maxMessageBytes: 64 * 1024 }, quiet);
+    policy = new ProjectViewsWhenProposalEventArrives(new ProposalProjector(db), { maxAttempts: 3, maxMessageBytes: 64 * 1024, gapTimeoutMs: 1_500 }, quiet);
     amqp = connectAmqp(vhost.url, 'test-subscriber', quiet);
     const channel = amqp.createChannel({
       setup: async (ch: ConfirmChannel) => {
@@ -133,19 +133,30 @@ describe('ProjectViewsWhenProposalEventArrives against RabbitMQ and the MongoDB-
     ]);
   });
 
-  it('dead-letters an event whose predecessor never arrives, after the configured attempts', async () => {
-    // Given version 2 of a proposal whose version 1 never comes
+  it('lets an event wait for a late predecessor beyond the attempt limit, and dead-letters it after the gap timeout', async () => {
+    // Given version 2 of a proposal whose version 1 is late (more retry rounds than maxAttempts = 3)
     await takeDeadLetters();
+    const id = newProposalId();
+    const late = sampleEvent(id, 2);
+    publish(late);
+    await new Promise((r) => setTimeout(r, 1_000)); // 200 ms retry delay: several rounds
+
+    // When version 1 arrives within the gap timeout, Then both are applied, in order
+    publish(sampleEvent(id, 1));
+    await waitFor(async () => (await viewVersion(id)) === 2, 'v2 applied after v1', 10_000);
+    expect((await publisher.checkQueue(TOPOLOGY.deadLetterQueue)).messageCount).toBe(0);
+
+    // Given an orphan whose version 1 never comes
     const orphan = sampleEvent(newProposalId(), 2);
     publish(orphan);
 
-    // When it has been retried maxAttempts (3) times
+    // When the gap timeout (1.5 s) has passed
     await waitFor(async () => (await publisher.checkQueue(TOPOLOGY.deadLetterQueue)).messageCount === 1, 'orphan dead-lettered', 20_000);
 
     // Then it is in the DLQ (not lost, not applied) with the reason
     const [dead] = await takeDeadLetters();
     expect(dead?.properties.messageId).toBe(orphan.eventId);
-    expect(String(dead?.properties.headers?.[HEADERS.deadLetterReason])).toMatch(/gave up after 3 attempts: .* waits for v1/);
+    expect(String(dead?.properties.headers?.[HEADERS.deadLetterReason])).toMatch(/waits for v1: not applied within 1500 ms/);
     expect(await viewVersion(orphan.proposalId)).toBe(0);
   });
 

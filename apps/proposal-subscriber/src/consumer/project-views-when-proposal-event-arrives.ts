@@ -30,7 +30,11 @@ const traceOf = (event: ProposalEvent) => event.traceparent?.split('-')[1];
 export interface ConsumerOptions {
   maxAttempts: number;
   maxMessageBytes: number;
+  /** A gap waits for its predecessor this long (from the first time it was seen), then goes to the DLQ. */
+  gapTimeoutMs: number;
 }
+
+const FIRST_SEEN = 'x-acme-first-seen';
 
 export interface ConsumerCounters {
   projected: number;
@@ -63,7 +67,11 @@ export class ProjectViewsWhenProposalEventArrives {
   async consume(channel: ConfirmChannel, prefetch: number): Promise<void> {
     await channel.prefetch(prefetch);
     await channel.consume(TOPOLOGY.workQueue, (message) => {
-      if (message) void this.handle(channel, message);
+      if (message) return void this.handle(channel, message);
+      // The broker cancelled the consumer (queue deleted, e.g. `lab reset --topology`). Closing the
+      // channel makes the connection manager run the setup again: declare the queues, consume.
+      this.logger.warn('RabbitMQ cancelled the consumer; subscribing again');
+      void channel.close().catch(() => undefined);
     });
   }
 
@@ -79,14 +87,7 @@ export class ProjectViewsWhenProposalEventArrives {
       try {
         const outcome = await this.projector.project(event);
         this.mongoIsBack();
-        if (outcome.kind === 'gap') {
-          return await this.retryLater(
-            channel,
-            message,
-            `proposal ${event.proposalId} v${event.version} waits for v${outcome.expectedVersion}`,
-            true,
-          );
-        }
+        if (outcome.kind === 'gap') return await this.waitForPredecessor(channel, message, event, outcome.expectedVersion);
         if (outcome.kind === 'duplicate') {
           this.counters.duplicates++;
           metrics.duplicates.inc();
@@ -131,8 +132,29 @@ export class ProjectViewsWhenProposalEventArrives {
     }
   }
 
+  /**
+   * A gap is not the message's fault: its predecessor is late (another relay holds it, or it waits in
+   * a retry). It waits, retry after retry, without using up attempts — up to gapTimeoutMs from the
+   * first time it was seen; only then does it go to the DLQ, where an operator can redrive it.
+   */
+  private async waitForPredecessor(channel: ConfirmChannel, message: ConsumeMessage, event: ProposalEvent, expected: number): Promise<void> {
+    const seen: unknown = message.properties.headers?.[FIRST_SEEN];
+    const firstSeen = typeof seen === 'number' ? seen : Date.now();
+    const reason = `proposal ${event.proposalId} v${event.version} waits for v${expected}`;
+    if (Date.now() - firstSeen > this.options.gapTimeoutMs) {
+      return this.deadLetter(channel, message, `${reason}: not applied within ${this.options.gapTimeoutMs} ms`);
+    }
+    return this.retryLater(channel, message, reason, false, { [FIRST_SEEN]: firstSeen });
+  }
+
   /** Delayed retry: a copy waits out the retry queue's TTL, then dead-letters back to the work queue. */
-  private async retryLater(channel: ConfirmChannel, message: ConsumeMessage, reason: string, countsAsAttempt: boolean): Promise<void> {
+  private async retryLater(
+    channel: ConfirmChannel,
+    message: ConsumeMessage,
+    reason: string,
+    countsAsAttempt: boolean,
+    extraHeaders: Record<string, unknown> = {},
+  ): Promise<void> {
     const attempts = attemptsOf(message) + (countsAsAttempt ? 1 : 0);
     if (attempts >= this.options.maxAttempts) {
       return this.deadLetter(channel, message, `gave up after ${attempts} attempts: ${reason}`);
@@ -141,6 +163,7 @@ export class ProjectViewsWhenProposalEventArrives {
       await publishConfirmed(channel, '', TOPOLOGY.retryQueue, message, {
         [HEADERS.attempts]: attempts,
         'x-acme-last-error': reason.slice(0, 500),
+        ...extraHeaders,
       });
       this.counters.retried++;
       metrics.retried.inc();

@@ -24,7 +24,7 @@ export class SubscriberService implements OnApplicationBootstrap, OnApplicationS
     const db = this.mongo.db(config.MONGO_DB);
     this.policy = new ProjectViewsWhenProposalEventArrives(
       new ProposalProjector(db),
-      { maxAttempts: config.MAX_ATTEMPTS, maxMessageBytes: MAX_MESSAGE_BYTES },
+      { maxAttempts: config.MAX_ATTEMPTS, maxMessageBytes: MAX_MESSAGE_BYTES, gapTimeoutMs: config.GAP_TIMEOUT_MS },
       this.logger,
     );
     this.amqp = connectAmqp(config.AMQP_URL, 'acme.proposal-subscriber', this.logger);
@@ -43,6 +43,9 @@ export class SubscriberService implements OnApplicationBootstrap, OnApplicationS
         await this.policy.consume(channel, this.config.CONSUMER_PREFETCH);
       },
     });
+    // A failing setup (e.g. PRECONDITION_FAILED: queues declared with other TTLs) is reported here;
+    // without a listener the emitter would throw and end the process.
+    this.channel.on('error', (error: Error) => this.logger.error(`RabbitMQ channel setup failed: ${error.message}`));
   }
 
   async onApplicationShutdown(): Promise<void> {
