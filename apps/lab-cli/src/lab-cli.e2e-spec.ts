@@ -104,6 +104,19 @@ describe('lab console against the running stack', () => {
     expect((await status()).readProposals).toBe(before.readProposals);
   });
 
+  it('deletes and re-declares the queues with --topology, and the running subscriber consumes again', async () => {
+    // When the queues are deleted under the running relay and subscriber (the broker cancels the consumer)
+    const reset = await lab('reset', '--proposals', '--topology', '--yes');
+    expect(reset.code).toBe(0);
+    expect(reset.stdout).toContain(`deleted proposal.reader.queue`);
+    expect(reset.stdout).toContain('declared the queues again');
+
+    // Then new events are still published to a bound queue and projected: nothing is confirmed into the void
+    expect((await lab('load', '3')).stdout).toContain('created 3, failed 0');
+    const s = await inSync();
+    expect(s).toMatchObject({ writeProposals: 3, readProposals: 3, appliedEvents: 3, queues: { dlq: 0 } });
+  });
+
   it('resets only with confirmation, then leaves an empty pipeline', async () => {
     const refused = await lab('reset', '--proposals');
     expect(refused.code).toBe(1);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabConfig } from './lab-context';
 
@@ -59,11 +59,6 @@ async function controlFerretDb(action: 'stop' | 'start'): Promise<string> {
   }
   await infra.ensureInfra();
   return 'FerretDB started';
-}
-
-export function ferretDbPid(): number | undefined {
-  const file = join('.acme', 'run', 'ferretdb.pid');
-  return existsSync(file) ? Number(readFileSync(file, 'utf8')) : undefined;
 }
 
 export const hasPm2 = (): boolean => existsSync(join('.acme', 'pm2')) && readdirSync(join('.acme', 'pm2')).includes('pm2.pid');

@@ -50,15 +50,6 @@ export class ProblemException extends Error {
   }
 }
 
-/** Fastify's own request errors (raised before any route handler runs). */
-const FASTIFY_CODES: Record<string, string> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: 'REQUEST.INVALID_JSON',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'REQUEST.INVALID_JSON',
-  FST_ERR_CTP_BODY_TOO_LARGE: 'REQUEST.TOO_LARGE',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'REQUEST.INVALID_CONTENT_LENGTH',
-};
-
 const STATUS_CODES: Record<number, string> = {
   400: 'REQUEST.INVALID',
   404: 'HTTP.NOT_FOUND',
@@ -82,15 +73,6 @@ export function toProblem(error: unknown, instance: string): ProblemBody {
     const message = typeof response === 'object' && 'message' in response ? String(response.message) : error.message;
     const code = status === 400 && /JSON/i.test(message) ? 'REQUEST.INVALID_JSON' : STATUS_CODES[status];
     return problem(status, code ?? `HTTP.${status}`, message, instance);
-  }
-  const fastify = (typeof error === 'object' && error !== null ? error : {}) as {
-    statusCode?: number;
-    code?: string;
-    message?: string;
-  };
-  if (typeof fastify.statusCode === 'number' && fastify.statusCode >= 400 && fastify.statusCode < 500) {
-    const code = (fastify.code && FASTIFY_CODES[fastify.code]) ?? STATUS_CODES[fastify.statusCode] ?? 'REQUEST.INVALID';
-    return problem(fastify.statusCode, code, fastify.message ?? 'bad request', instance);
   }
   if (isDependencyUnavailable(error)) {
     return problem(503, 'DEPENDENCY.UNAVAILABLE', 'a backing service is unavailable; retry shortly', instance);

@@ -170,7 +170,7 @@ function versionConflict(proposalId: number | undefined): DomainError {
   return new DomainError(
     'PROPOSAL.VERSION_CONFLICT',
     'conflict',
-    `proposal ${proposalId ?? ''} was changed concurrently; reload and retry`.replace('  ', ' '),
+    `proposal${proposalId === undefined ? '' : ` ${proposalId}`} was changed concurrently; reload and retry`,
   );
 }
 

@@ -99,16 +99,13 @@ export class RelayService implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async deleteOldProcessedRows(): Promise<void> {
-    const store = this.store;
     try {
       let deleted = 0;
-      for (let n = HOUSEKEEPING_BATCH; n === HOUSEKEEPING_BATCH; deleted += n) {
-        n = await store.deleteProcessedOlderThan(this.config.OUTBOX_RETENTION_HOURS, HOUSEKEEPING_BATCH);
-        if (n < HOUSEKEEPING_BATCH) {
-          deleted += n;
-          break;
-        }
-      }
+      let batch: number;
+      do {
+        batch = await this.store.deleteProcessedOlderThan(this.config.OUTBOX_RETENTION_HOURS, HOUSEKEEPING_BATCH);
+        deleted += batch;
+      } while (batch === HOUSEKEEPING_BATCH);
       if (deleted > 0) this.logger.log(`housekeeping: deleted ${deleted} processed outbox rows`);
     } catch (error) {
       this.logger.warn(`housekeeping failed: ${(error as Error).message}`);

@@ -63,15 +63,17 @@ export class ProjectViewsWhenProposalEventArrives {
     private readonly logger: ConsumerLogger,
   ) {}
 
-  /** Consumes the work queue on `channel` (called again by the connection manager after every reconnect). */
-  async consume(channel: ConfirmChannel, prefetch: number): Promise<void> {
+  /**
+   * Consumes the work queue on `channel` (called again by the connection manager after every reconnect).
+   * `onCancelled` runs when the broker cancels the consumer — the queue was deleted, e.g. by
+   * `lab reset --topology` — so the caller can declare the queues again and consume anew.
+   */
+  async consume(channel: ConfirmChannel, prefetch: number, onCancelled?: () => void): Promise<void> {
     await channel.prefetch(prefetch);
     await channel.consume(TOPOLOGY.workQueue, (message) => {
       if (message) return void this.handle(channel, message);
-      // The broker cancelled the consumer (queue deleted, e.g. `lab reset --topology`). Closing the
-      // channel makes the connection manager run the setup again: declare the queues, consume.
-      this.logger.warn('RabbitMQ cancelled the consumer; subscribing again');
-      void channel.close().catch(() => undefined);
+      this.logger.warn('RabbitMQ cancelled the consumer (queue deleted?); subscribing again');
+      onCancelled?.();
     });
   }
 

@@ -35,13 +35,7 @@ export class SubscriberService implements OnApplicationBootstrap, OnApplicationS
     this.channel = this.amqp.createChannel({
       name: 'consumer',
       confirm: true,
-      setup: async (channel: ConfirmChannel) => {
-        await declareTopology(channel, {
-          messageTtlMs: this.config.QUEUE_MESSAGE_TTL_MS,
-          retryDelayMs: this.config.RETRY_DELAY_MS,
-        });
-        await this.policy.consume(channel, this.config.CONSUMER_PREFETCH);
-      },
+      setup: (channel: ConfirmChannel) => this.subscribe(channel),
     });
     // A failing setup (e.g. PRECONDITION_FAILED: queues declared with other TTLs) is reported here;
     // without a listener the emitter would throw and end the process.
@@ -53,6 +47,19 @@ export class SubscriberService implements OnApplicationBootstrap, OnApplicationS
     await this.channel?.close().catch(() => undefined);
     await this.amqp.close().catch(() => undefined);
     await this.mongo.close().catch(() => undefined);
+  }
+
+  /**
+   * Declares the queues and consumes. Also when the broker cancelled the consumer because the queue
+   * was deleted: the channel is still open, so the connection manager would not run the setup again.
+   */
+  private async subscribe(channel: ConfirmChannel): Promise<void> {
+    await declareTopology(channel, { messageTtlMs: this.config.QUEUE_MESSAGE_TTL_MS, retryDelayMs: this.config.RETRY_DELAY_MS });
+    await this.policy.consume(channel, this.config.CONSUMER_PREFETCH, () => {
+      this.subscribe(channel).catch((error: Error) =>
+        this.logger.error(`could not subscribe again (${error.message}); the next reconnect will`),
+      );
+    });
   }
 
   async mongoUp(): Promise<boolean> {

@@ -124,6 +124,23 @@ describe('proposal commands against real PostgreSQL (transactional outbox)', () 
   const storedVersion = async (proposalId: number) =>
     (await db.query<{ version: number }>('SELECT version FROM proposals WHERE proposal_id = $1', [proposalId]))[0]?.version;
 
+  /** Makes every INSERT into the outbox fail (a trigger); returns the function that removes it. */
+  async function rejectOutboxInserts(): Promise<() => Promise<void>> {
+    await db.query(`
+      CREATE FUNCTION reject_outbox_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'outbox unavailable (test trigger)';
+      END
+      $$`);
+    await db.query(
+      'CREATE TRIGGER reject_outbox_insert BEFORE INSERT ON proposalevents FOR EACH ROW EXECUTE FUNCTION reject_outbox_insert()',
+    );
+    return async () => {
+      await db.query('DROP TRIGGER reject_outbox_insert ON proposalevents');
+      await db.query('DROP FUNCTION reject_outbox_insert()');
+    };
+  }
+
   /** A stored proposal at version 1, made through the real handler. */
   async function givenProposal(overrides: Partial<ProposalRequest> = {}): Promise<ChangeResult> {
     return (await createProposal.execute(createCommand(request(overrides)))).body;
@@ -132,15 +149,7 @@ describe('proposal commands against real PostgreSQL (transactional outbox)', () 
   describe('create', () => {
     it('stores neither the proposal nor its pax when the outbox insert fails: the change and its event commit together or not at all', async () => {
       // Given an outbox that refuses every insert
-      await db.query(`
-        CREATE FUNCTION reject_outbox_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          RAISE EXCEPTION 'outbox unavailable (test trigger)';
-        END
-        $$`);
-      await db.query(
-        'CREATE TRIGGER reject_outbox_insert BEFORE INSERT ON proposalevents FOR EACH ROW EXECUTE FUNCTION reject_outbox_insert()',
-      );
+      const restoreOutbox = await rejectOutboxInserts();
       try {
         // When a proposal with two travellers is created
         const creating = createProposal.execute(createCommand(request({ pax: [traveller('Ana'), traveller('Ben')] })));
@@ -148,8 +157,7 @@ describe('proposal commands against real PostgreSQL (transactional outbox)', () 
         // Then the command fails
         await expect(creating).rejects.toThrow('outbox unavailable (test trigger)');
       } finally {
-        await db.query('DROP TRIGGER reject_outbox_insert ON proposalevents');
-        await db.query('DROP FUNCTION reject_outbox_insert()');
+        await restoreOutbox();
       }
 
       // And nothing of it was stored
@@ -313,15 +321,7 @@ describe('proposal commands against real PostgreSQL (transactional outbox)', () 
     it('stores neither the change nor its event when the outbox insert fails: the proposal keeps its version and pax', async () => {
       // Given a proposal at version 1 and an outbox that refuses every insert from now on
       const { proposalId } = await givenProposal({ pax: [traveller('Ana')] });
-      await db.query(`
-        CREATE FUNCTION reject_outbox_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          RAISE EXCEPTION 'outbox unavailable (test trigger)';
-        END
-        $$`);
-      await db.query(
-        'CREATE TRIGGER reject_outbox_insert BEFORE INSERT ON proposalevents FOR EACH ROW EXECUTE FUNCTION reject_outbox_insert()',
-      );
+      const restoreOutbox = await rejectOutboxInserts();
       try {
         // When its travellers are replaced
         const replacing = replacePax.execute(new ReplacePaxCommand(proposalId, [traveller('Zed')], 1, TRACEPARENT));
@@ -329,8 +329,7 @@ describe('proposal commands against real PostgreSQL (transactional outbox)', () 
         // Then the command fails
         await expect(replacing).rejects.toThrow('outbox unavailable (test trigger)');
       } finally {
-        await db.query('DROP TRIGGER reject_outbox_insert ON proposalevents');
-        await db.query('DROP FUNCTION reject_outbox_insert()');
+        await restoreOutbox();
       }
 
       // And the proposal is exactly as before
