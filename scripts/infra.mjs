@@ -119,7 +119,7 @@ export async function ensureRabbit(amqpUrl) {
 export function buildFerretDb() {
   const dir = join(root, 'tools', 'ferretdb');
   const hash = createHash('sha256');
-  for (const f of ['go.mod', 'go.sum', 'main.go']) hash.update(readFileSync(join(dir, f)));
+  for (const f of readdirSync(dir).filter((name) => /\.(go|mod|sum)$/.test(name)).sort()) hash.update(f).update(readFileSync(join(dir, f)));
   const binary = join(stateDir, 'bin', `ferretdb-${hash.digest('hex').slice(0, 12)}`);
   if (existsSync(binary)) return binary;
   if (!has('go')) throw new Error('no MongoDB answers and Go is not installed to build FerretDB (see README: Troubleshooting)');

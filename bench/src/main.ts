@@ -51,7 +51,11 @@ function installSignalHandlers(hardCapMs: number): void {
 async function servicesAnswer(): Promise<string[]> {
   const env = testEnv();
   const down: string[] = [];
-  const pg = new Client({ connectionString: env.databaseUrl, connectionTimeoutMillis: 2_000 });
+  // The server, not the app's database: the phases use databases of their own, and on a fresh machine
+  // the app's database does not exist until the apps (or `npm start`) create it.
+  const server = new URL(env.databaseUrl);
+  server.pathname = '/postgres';
+  const pg = new Client({ connectionString: server.toString(), connectionTimeoutMillis: 2_000 });
   pg.on('error', () => undefined);
   await pg
     .connect()

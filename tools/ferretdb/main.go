@@ -25,6 +25,16 @@ func main() {
 	postgresURL := flag.String("postgresql-url", "", "PostgreSQL URL (postgresql backend)")
 	flag.Parse()
 
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	if *handler == "postgresql" {
+		// Needs a superuser (event trigger). Without it FerretDB still works, with full-table scans.
+		if err := installIndexCompanions(ctx, *postgresURL); err != nil {
+			log.Printf("ferretdb: lookups will scan whole tables: %v", err)
+		}
+	}
+
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
 	f, err := ferretdb.New(&ferretdb.Config{
@@ -37,9 +47,6 @@ func main() {
 	if err != nil {
 		log.Fatalf("ferretdb: %v", err)
 	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 
 	log.Printf("ferretdb: listening on %s (%s backend)", *listen, *handler)
 	if err := f.Run(ctx); err != nil {
