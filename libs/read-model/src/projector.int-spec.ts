@@ -1,4 +1,5 @@
 import { createTestMongo, newProposalId, removedEvent, sampleEvent, type TestMongo } from '@acme/testing';
+import { MongoClient, type CommandStartedEvent } from 'mongodb';
 import { ProposalProjector } from './projector';
 import { collectionsOf, ensureIndexes } from './read-model-db';
 import { rebuildViews } from './rebuild';
@@ -102,6 +103,77 @@ describe('ProposalProjector against the MongoDB-compatible server', () => {
     expect(await c().proposals.findOne({ _id: id })).toMatchObject({ version: 3, removed: true });
     const entry = await c().customerProposals.findOne({ _id: id });
     expect(entry).toMatchObject({ version: 3, removed: true });
+  });
+
+  it('projects creations that arrive together with one insert per collection, and still finds their duplicates', async () => {
+    // Given a projector whose every MongoDB command is counted, and one creation it applied before
+    const monitored = new MongoClient(mongo.url, { monitorCommands: true });
+    const commands: CommandStartedEvent[] = [];
+    monitored.on('commandStarted', (e) => commands.push(e));
+    const bulk = new ProposalProjector(monitored.db(mongo.dbName));
+    const seen = sampleEvent(newProposalId(), 1);
+    await bulk.project(seen);
+    commands.length = 0;
+
+    try {
+      // When 40 new creations and a redelivery of the old one arrive at once
+      const fresh = Array.from({ length: 40 }, () => sampleEvent(newProposalId(), 1));
+      const outcomes = await Promise.all([...fresh, seen].map((e) => bulk.project(e)));
+
+      // Then the new ones are applied and the old one is a duplicate
+      expect(outcomes.slice(0, 40).every((o) => o.kind === 'applied')).toBe(true);
+      expect(outcomes[40]).toEqual({ kind: 'duplicate', count: 1 });
+      const ids = fresh.map((e) => e.proposalId);
+      for (const id of ids) {
+        await expect(c().proposals.findOne({ _id: id })).resolves.toMatchObject({ version: 1, removed: false });
+        await expect(c().customerProposals.findOne({ _id: id })).resolves.toMatchObject({ version: 1, status: 'ON_HOLD' });
+        await expect(c().eventStore.findOne({ proposalId: id })).resolves.toMatchObject({ version: 1, appliedOnVersion: 0 });
+      }
+      // …written in one bulk insert per collection (plus the duplicate's own reads and writes)
+      const inserts = commands.filter((e) => e.commandName === 'insert');
+      const bulkInserts = inserts.filter((e) => (e.command.documents as unknown[]).length > 1);
+      expect(bulkInserts.map((e) => e.command.insert as string).sort()).toEqual(['customerproposals', 'proposaleventstore', 'proposals']);
+      expect(bulkInserts.every((e) => (e.command.documents as unknown[]).length >= 40)).toBe(true);
+      expect(commands.filter((e) => e.commandName === 'find').length).toBeLessThan(10);
+    } finally {
+      await monitored.close();
+    }
+  });
+
+  it('brings a customer entry that a later version wrote first up to date, after a bulk creation', async () => {
+    // Given a proposal whose v2 was applied by another subscriber while its v1 waited in a retry
+    const id = newProposalId();
+    const v1 = sampleEvent(id, 1);
+    const v2 = sampleEvent(id, 2, { status: 'AWAITING_CONFIRMATION' });
+    const other = new ProposalProjector(mongo.db);
+    await other.project(v1);
+    await other.project(v2);
+    // …and whose v1 records were lost but for the customer entry (the worst mix of crashes)
+    await c().proposals.deleteOne({ _id: id });
+    await c().eventStore.deleteOne({ _id: v1.eventId });
+
+    // When v1 is redelivered to this projector (bulk path: the view insert succeeds)
+    await expect(projector.project(v1)).resolves.toEqual({ kind: 'applied' });
+
+    // Then settle repairs the view from the newest stored event, and the entry follows it
+    await expect(c().proposals.findOne({ _id: id })).resolves.toMatchObject({ version: 2, status: 'AWAITING_CONFIRMATION' });
+    await expect(c().customerProposals.findOne({ _id: id })).resolves.toMatchObject({ version: 2, status: 'AWAITING_CONFIRMATION' });
+  });
+
+  it('fails every creation of a batch whose bulk write fails, and completes them on redelivery', async () => {
+    // Given a projector on a client that is closed (MongoDB away) and a batch of creations
+    const gone = new MongoClient(mongo.url, { serverSelectionTimeoutMS: 500 });
+    const broken = new ProposalProjector(gone.db(mongo.dbName));
+    await gone.close();
+    const events = Array.from({ length: 5 }, () => sampleEvent(newProposalId(), 1));
+
+    // When they are projected, each fails (their messages would go to the retry queue)…
+    const results = await Promise.allSettled(events.map((e) => broken.project(e)));
+    expect(results.every((r) => r.status === 'rejected')).toBe(true);
+
+    // …and when they are redelivered to a working projector, each is applied once
+    await expect(Promise.all(events.map((e) => projector.project(e)))).resolves.toEqual(events.map(() => ({ kind: 'applied' })));
+    expect(await c().eventStore.countDocuments({ proposalId: { $in: events.map((e) => e.proposalId) } })).toBe(5);
   });
 
   it('rebuilds views from the event store that equal the live projection', async () => {

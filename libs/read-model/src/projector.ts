@@ -1,7 +1,9 @@
 import { proposalEventSchema, type ProposalEvent } from '@acme/contracts';
 import type { Db } from 'mongodb';
 import { customerEntryOf, decideProposalView, viewOf } from './projections';
-import { collectionsOf, isDuplicateKeyError, type ReadModelCollections } from './read-model-db';
+import { CreationBatch, type CreationOutcome } from './creation-batch';
+import { collectionsOf, insertNew, isDuplicateKeyError, type ReadModelCollections } from './read-model-db';
+import type { CustomerProposalEntry, ProposalView, StoredEvent } from './views';
 
 export type ProjectionOutcome =
   | { kind: 'applied' }
@@ -14,40 +16,54 @@ const MAX_CONFLICTS = 10;
 export class ConcurrentUpdateError extends Error {}
 
 /**
- * Applies one event to the read side with exactly-once *effect*, using only single-document atomic
+ * Applies events to the read side with exactly-once *effect*, using only single-document atomic
  * operations (no multi-document transactions — FerretDB and a standalone MongoDB have none).
  *
  * Order of steps, chosen so that a crash between any two of them is harmless:
- *   1. seen before? — the event id is in `proposaleventstore` → a duplicate: log it, no effect.
- *   2. `proposals` view — replaced only if it is at version N-1 (else: already applied, or a gap).
- *   3. insert into `proposaleventstore` — the "done" marker. A redelivery after a crash before this
- *      step finds step 2 already applied (no second effect) and completes step 3.
- *   4. settle: the view is at least the newest stored version, and the `customerproposals` entry
+ *   1. `proposals` view — replaced only if it is at version N-1. At N or beyond: applied before — the
+ *      event store tells a duplicate (logged, no effect) from an interrupted projection (completed).
+ *   2. insert into `proposaleventstore` — the "done" marker; its unique id makes a second copy that
+ *      raced us a duplicate.
+ *   3. settle: the view is at least the newest stored version, and the `customerproposals` entry
  *      follows the view. Run after every delivery, duplicates included, so it also finishes the work
- *      of a subscriber that crashed after step 3.
+ *      of a subscriber that crashed after step 2.
  *
- * Step 4 also repairs lost updates. On MongoDB a conditioned replace is an atomic compare-and-set, and
+ * Step 3 also repairs lost updates. On MongoDB a conditioned replace is an atomic compare-and-set, and
  * a stale writer simply matches nothing. FerretDB v1 checks the condition and writes in two steps, so
  * a slow, stale writer can overwrite a newer view. Every writer verifies after its own write, so the
  * last one to act leaves the view at the newest applied version — on both servers.
+ *
+ * Creations (version 1) take a bulk path: there is nothing to read, because a view, a stored event or a
+ * customer entry that already exists makes the insert fail on its unique `_id`. Creations that arrive
+ * together are inserted with one unordered `insertMany` per collection (see CreationBatch); any that
+ * meet an existing document take the general path above, which sorts out why.
  */
 export class ProposalProjector {
   private readonly c: ReadModelCollections;
+  private readonly creations: CreationBatch;
 
   constructor(
     db: Db,
     private readonly clock: () => Date = () => new Date(),
+    options: { maxBatch?: number } = {},
   ) {
     this.c = collectionsOf(db);
+    this.creations = new CreationBatch((events) => this.insertCreations(events), options.maxBatch ?? 500);
   }
 
   async project(event: ProposalEvent): Promise<ProjectionOutcome> {
-    // THE DUPLICATE CHECK: at-least-once delivery becomes exactly-once effect here.
-    if (await this.c.eventStore.findOne({ _id: event.eventId }, { projection: { _id: 1 } })) {
-      await this.settle(event.proposalId);
-      return { kind: 'duplicate', count: await this.recordDuplicate(event) };
+    if (event.version === 1) {
+      const created = await this.creations.add(event);
+      if (created === 'applied') return { kind: 'applied' };
+      if (created === 'settle') {
+        await this.settle(event.proposalId);
+        return { kind: 'applied' };
+      }
     }
+    return this.projectOne(event);
+  }
 
+  private async projectOne(event: ProposalEvent): Promise<ProjectionOutcome> {
     let view = await this.applyToProposalView(event);
     if (view.kind === 'gap') {
       // The predecessor may be applied but its view overwritten by a stale writer: settle, decide again.
@@ -55,47 +71,67 @@ export class ProposalProjector {
       view = await this.applyToProposalView(event);
       if (view.kind === 'gap') return view;
     }
-
-    try {
-      const now = this.clock();
-      await this.c.eventStore.insertOne({
-        _id: event.eventId,
-        eventId: event.eventId,
-        proposalId: event.proposalId,
-        version: event.version,
-        type: event.type,
-        occurredAt: new Date(event.occurredAt),
-        appliedAt: now,
-        appliedOnVersion: view.appliedOnVersion,
-        event,
-      });
-    } catch (error) {
+    // THE DUPLICATE CHECK: at-least-once delivery becomes exactly-once effect here.
+    if (view.appliedOnVersion === null && (await this.c.eventStore.findOne({ _id: event.eventId }, { projection: { _id: 1 } }))) {
+      return this.duplicate(event);
+    }
+    if ((await insertNew(this.c.eventStore, [this.storedEventOf(event, view.appliedOnVersion)])).size > 0) {
       // Another subscriber finished the same event a moment ago (two copies in flight at once).
-      if (isDuplicateKeyError(error)) {
-        await this.settle(event.proposalId);
-        return { kind: 'duplicate', count: await this.recordDuplicate(event) };
-      }
-      throw error;
+      return this.duplicate(event);
     }
     await this.settle(event.proposalId);
     return { kind: 'applied' };
   }
 
-  /** Step 4: view ≥ newest stored event (repairing a lost update), then the customer entry follows. */
+  private async duplicate(event: ProposalEvent): Promise<ProjectionOutcome> {
+    await this.settle(event.proposalId);
+    return { kind: 'duplicate', count: await this.recordDuplicate(event) };
+  }
+
+  /**
+   * The bulk path for creations: one insertMany each for views, stored events and customer entries.
+   * An event whose view already exists goes the general way ('retry-one'); one whose customer entry
+   * exists (a later version got there first) only needs the entry brought up to date ('settle').
+   */
+  private async insertCreations(events: ProposalEvent[]): Promise<CreationOutcome[]> {
+    const now = this.clock();
+    const outcomes: CreationOutcome[] = events.map(() => 'retry-one');
+    const views = events.map((e) => viewOf(e, now));
+    const viewExists = await insertNew(this.c.proposals, views);
+    const fresh = events.map((_, i) => i).filter((i) => !viewExists.has(i));
+    const stored = await insertNew(this.c.eventStore, fresh.map((i) => this.storedEventOf(events[i] as ProposalEvent, 0, now)));
+    const applied = fresh.filter((_, k) => !stored.has(k));
+    const entryExists = await insertNew(this.c.customerProposals, applied.map((i) => customerEntryOf(views[i] as ProposalView)));
+    applied.forEach((i, k) => (outcomes[i] = entryExists.has(k) ? 'settle' : 'applied'));
+    return outcomes;
+  }
+
+  private storedEventOf(event: ProposalEvent, appliedOnVersion: number | null, now = this.clock()): StoredEvent {
+    return {
+      _id: event.eventId,
+      eventId: event.eventId,
+      proposalId: event.proposalId,
+      version: event.version,
+      type: event.type,
+      occurredAt: new Date(event.occurredAt),
+      appliedAt: now,
+      appliedOnVersion,
+      event,
+    };
+  }
+
+  /** Step 3: view ≥ newest stored event (repairing a lost update), then the customer entry follows. */
   private async settle(proposalId: number): Promise<void> {
     for (let rounds = 0; rounds < MAX_CONFLICTS; rounds++) {
-      const [view, newest] = await Promise.all([
+      const [view, newest, entry] = await Promise.all([
         this.c.proposals.findOne({ _id: proposalId }),
         this.c.eventStore.find({ proposalId }, { projection: { version: 1, event: 1 } }).sort({ version: -1 }).limit(1).next(),
+        this.c.customerProposals.findOne({ _id: proposalId }),
       ]);
-      if (!newest || (view && view.version >= newest.version)) return this.syncCustomerEntry(proposalId);
+      if (!newest || (view && view.version >= newest.version)) return this.syncCustomerEntry(proposalId, view, entry);
       const repaired = viewOf(proposalEventSchema.parse(newest.event), this.clock());
-      try {
-        if (view) await this.c.proposals.replaceOne({ _id: proposalId }, repaired);
-        else await this.c.proposals.insertOne(repaired);
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
-      }
+      if (view) await this.c.proposals.replaceOne({ _id: proposalId }, repaired);
+      else await insertNew(this.c.proposals, [repaired]);
     }
     throw new ConcurrentUpdateError(`proposal ${proposalId}: could not settle its view`);
   }
@@ -107,18 +143,12 @@ export class ProposalProjector {
       const current = await this.c.proposals.findOne({ _id: event.proposalId });
       const decision = decideProposalView(current, event, this.clock());
       if (decision.kind === 'gap') return decision;
-      if (decision.kind === 'already-applied') {
-        return { kind: 'ok', appliedOnVersion: null };
-      }
-      try {
-        if (!current) {
-          await this.c.proposals.insertOne(decision.view);
-          return { kind: 'ok', appliedOnVersion: 0 };
-        }
+      if (decision.kind === 'already-applied') return { kind: 'ok', appliedOnVersion: null };
+      if (!current) {
+        if ((await insertNew(this.c.proposals, [decision.view])).size === 0) return { kind: 'ok', appliedOnVersion: 0 };
+      } else {
         const result = await this.c.proposals.replaceOne({ _id: event.proposalId, version: current.version }, decision.view);
         if (result.matchedCount === 1) return { kind: 'ok', appliedOnVersion: current.version };
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
       }
       // Lost a race with another subscriber: read again and decide again.
     }
@@ -126,22 +156,20 @@ export class ProposalProjector {
   }
 
   /**
-   * Brings the proposal's entry in `customerproposals` up to the proposal view. Each writer checks
-   * after writing, so the last one to touch the entry leaves it at the view's latest version.
+   * Brings the proposal's entry in `customerproposals` up to the proposal view (both as just read).
+   * After a replace it reads both again: the last writer to touch the entry leaves it at the view's
+   * latest version. A successful insert needs no check — a writer with a newer view either inserted
+   * first (ours fails) or finds our entry and replaces it.
    */
-  private async syncCustomerEntry(proposalId: number): Promise<void> {
+  private async syncCustomerEntry(proposalId: number, view: ProposalView | null, entry: CustomerProposalEntry | null): Promise<void> {
     for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
-      const [view, entry] = await Promise.all([
-        this.c.proposals.findOne({ _id: proposalId }),
-        this.c.customerProposals.findOne({ _id: proposalId }),
-      ]);
       if (!view || (entry && entry.version >= view.version)) return;
-      try {
-        if (entry) await this.c.customerProposals.replaceOne({ _id: proposalId }, customerEntryOf(view));
-        else await this.c.customerProposals.insertOne(customerEntryOf(view));
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error; // inserted concurrently: read again
+      if (!entry) {
+        if ((await insertNew(this.c.customerProposals, [customerEntryOf(view)])).size === 0) return;
+      } else {
+        await this.c.customerProposals.replaceOne({ _id: proposalId }, customerEntryOf(view));
       }
+      [view, entry] = await Promise.all([this.c.proposals.findOne({ _id: proposalId }), this.c.customerProposals.findOne({ _id: proposalId })]);
     }
     throw new ConcurrentUpdateError(`customer entry of proposal ${proposalId}: too many concurrent updates`);
   }

@@ -1,4 +1,5 @@
 import {
+  MongoBulkWriteError,
   MongoClient,
   MongoNetworkError,
   MongoNotConnectedError,
@@ -7,6 +8,7 @@ import {
   MongoTopologyClosedError,
   type Collection,
   type Db,
+  type OptionalUnlessRequiredId,
 } from 'mongodb';
 import { COLLECTIONS, type CustomerProposalEntry, type DuplicateEvent, type ProposalView, type StoredEvent } from './views';
 
@@ -52,6 +54,25 @@ export async function ensureIndexes(db: Db): Promise<void> {
 
 export function isDuplicateKeyError(error: unknown): boolean {
   return error instanceof MongoServerError && error.code === 11000;
+}
+
+/**
+ * Inserts many documents in one round trip (unordered: each stands alone) and returns the positions of
+ * those whose `_id` already existed. Any other failure is thrown.
+ */
+export async function insertNew<T extends { _id: unknown }>(collection: Collection<T>, docs: T[]): Promise<Set<number>> {
+  if (docs.length === 0) return new Set();
+  try {
+    await collection.insertMany(docs as OptionalUnlessRequiredId<T>[], { ordered: false });
+    return new Set();
+  } catch (error) {
+    if (error instanceof MongoBulkWriteError) {
+      const writeErrors = [error.writeErrors].flat();
+      if (writeErrors.length > 0 && writeErrors.every((e) => e.code === 11000)) return new Set(writeErrors.map((e) => e.index));
+    }
+    if (docs.length === 1 && isDuplicateKeyError(error)) return new Set([0]);
+    throw error;
+  }
 }
 
 /** MongoDB is away (not the message's fault): retry without counting it against the message. */

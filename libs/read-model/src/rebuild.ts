@@ -1,8 +1,7 @@
 import { proposalEventSchema, type ProposalEvent } from '@acme/contracts';
 import type { Db } from 'mongodb';
 import { customerEntryOf, decideProposalView } from './projections';
-import { collectionsOf, ensureIndexes, isDuplicateKeyError } from './read-model-db';
-import { MongoBulkWriteError, type Collection, type OptionalUnlessRequiredId } from 'mongodb';
+import { collectionsOf, ensureIndexes, insertNew } from './read-model-db';
 import type { ProposalView } from './views';
 
 /**
@@ -29,26 +28,12 @@ export async function rebuildViews(
   }
 
   const views = [...proposals.values()];
-  for (let i = 0; i < views.length; i += 1_000) await insertKeepingLive(c.proposals, views.slice(i, i + 1_000));
+  // A subscriber that keeps running during a rebuild may already have re-created a document from a
+  // newer event: that live document wins, the rebuilt one is dropped (insertNew skips existing ids).
+  for (let i = 0; i < views.length; i += 1_000) await insertNew(c.proposals, views.slice(i, i + 1_000));
   const entries = views.map(customerEntryOf);
-  for (let i = 0; i < entries.length; i += 1_000) await insertKeepingLive(c.customerProposals, entries.slice(i, i + 1_000));
+  for (let i = 0; i < entries.length; i += 1_000) await insertNew(c.customerProposals, entries.slice(i, i + 1_000));
   await ensureIndexes(db);
   onProgress(done, total);
   return { events: done, proposals: proposals.size, customers: new Set(entries.map((e) => e.customerId)).size };
-}
-
-/**
- * A subscriber that keeps running during a rebuild may already have re-created a document from a newer
- * event: that live document wins, the rebuilt one is dropped (unordered insert, duplicate keys ignored).
- */
-async function insertKeepingLive<T extends { _id: number }>(collection: Collection<T>, docs: T[]): Promise<void> {
-  if (docs.length === 0) return;
-  try {
-    await collection.insertMany(docs as OptionalUnlessRequiredId<T>[], { ordered: false });
-  } catch (error) {
-    const writeErrors: { code?: unknown }[] =
-      error instanceof MongoBulkWriteError ? [error.writeErrors as { code?: unknown } | { code?: unknown }[]].flat() : [];
-    const onlyDuplicates = writeErrors.length > 0 && writeErrors.every((e) => e.code === 11000);
-    if (!onlyDuplicates && !isDuplicateKeyError(error)) throw error;
-  }
 }

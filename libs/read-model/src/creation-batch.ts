@@ -1,0 +1,58 @@
+import type { ProposalEvent } from '@acme/contracts';
+
+/** What the bulk path did with one creation; 'retry-one' sends it down the general path. */
+export type CreationOutcome = 'applied' | 'settle' | 'retry-one';
+
+interface Waiting {
+  event: ProposalEvent;
+  resolve: (outcome: CreationOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Groups creations that arrive together into one bulk write, with one write in flight at a time:
+ * while it runs, the next batch fills. Under load batches grow by themselves; a lone event waits for
+ * nothing but the end of the current tick. A failed write rejects every event of its batch, and each
+ * is retried on its own (their messages go to the retry queue), so nothing is lost or half-reported.
+ */
+export class CreationBatch {
+  private waiting: Waiting[] = [];
+  private flushing = false;
+  private scheduled = false;
+
+  constructor(
+    private readonly write: (events: ProposalEvent[]) => Promise<CreationOutcome[]>,
+    private readonly maxBatch: number,
+  ) {}
+
+  add(event: ProposalEvent): Promise<CreationOutcome> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ event, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.flushing || this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.waiting.splice(0, this.maxBatch);
+    if (batch.length === 0) return;
+    this.flushing = true;
+    try {
+      const outcomes = await this.write(batch.map((w) => w.event));
+      batch.forEach((w, i) => w.resolve(outcomes[i] ?? 'retry-one'));
+    } catch (error) {
+      for (const w of batch) w.reject(error);
+    } finally {
+      this.flushing = false;
+      if (this.waiting.length > 0) this.schedule();
+    }
+  }
+}
