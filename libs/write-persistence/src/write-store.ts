@@ -41,13 +41,21 @@ export class WriteStore {
     return toCustomerSnapshot(row);
   }
 
-  /** Proposal ids come from the identity sequence, so the domain can decide a complete proposal. */
-  async nextProposalId(): Promise<number> {
-    const [row] = await this.em.query<{ id: number }[]>(
-      "SELECT nextval(pg_get_serial_sequence('proposals', 'proposal_id'))::int AS id",
+  /**
+   * The customer of a new proposal and the proposal's id, in one round trip. Ids come from the identity
+   * sequence, so the domain can decide a complete proposal; no customer, no id taken.
+   */
+  async customerAndNewProposalId(customerId: number): Promise<{ customer: CustomerSnapshot; proposalId: number } | null> {
+    const [row] = await this.em.query<(CustomerSnapshot & { proposalId: number })[]>(
+      `SELECT customer_id AS "customerId", email, first_name AS "firstName", middle_name AS "middleName",
+              last_name AS "lastName", phone,
+              nextval(pg_get_serial_sequence('proposals', 'proposal_id'))::int AS "proposalId"
+       FROM customers WHERE customer_id = $1`,
+      [customerId],
     );
-    if (!row) throw new Error('nextval returned no row');
-    return row.id;
+    if (!row) return null;
+    const { proposalId, ...customer } = row;
+    return { customer, proposalId };
   }
 
   async load(proposalId: number): Promise<Proposal | null> {
@@ -68,9 +76,30 @@ export class WriteStore {
     };
   }
 
-  async insert(proposal: Proposal): Promise<void> {
-    await this.em.insert(ProposalRow, toProposalRow(proposal));
-    await this.insertPax(proposal);
+  /** The proposal and its pax in one statement (one round trip; a statement is atomic on its own). */
+  async insert(p: Proposal): Promise<void> {
+    await this.em.query(
+      `WITH proposal AS (
+         INSERT INTO proposals (proposal_id, customer_id, package_id, status, expires_at, notes, version, created_date, updated_date)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         RETURNING proposal_id)
+       INSERT INTO proposal_pax (proposal_id, position, first_name, middle_name, last_name, age)
+       SELECT proposal.proposal_id, pax.position, pax."firstName", pax."middleName", pax."lastName", pax.age
+       FROM proposal, jsonb_to_recordset($10::jsonb)
+         AS pax(position smallint, "firstName" text, "middleName" text, "lastName" text, age smallint)`,
+      [
+        p.proposalId,
+        p.customerId,
+        p.packageId,
+        p.status,
+        p.expiresAt,
+        p.notes,
+        p.version,
+        p.createdAt,
+        p.updatedAt,
+        JSON.stringify(p.pax.map((pax, position) => ({ position, ...pax }))),
+      ],
+    );
   }
 
   /**

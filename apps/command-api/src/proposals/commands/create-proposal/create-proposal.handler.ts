@@ -34,17 +34,17 @@ export class CreateProposalHandler implements ICommandHandler<CreateProposalComm
         }
       }
 
-      const customer = await store.customer(command.customerId);
-      if (!customer) {
+      const found = await store.customerAndNewProposalId(command.customerId);
+      if (!found) {
         throw new DomainError('CUSTOMER.NOT_FOUND', 'invalid', `customer ${command.customerId} does not exist`, [
           { field: 'customerId', message: 'no customer with this id' },
         ]);
       }
       const now = this.clock.now();
-      const proposal = createProposal(command, await store.nextProposalId(), now);
+      const proposal = createProposal(command, found.proposalId, now);
       await store.insert(proposal);
 
-      const event = proposalEvent(proposal, customer, 'created', {
+      const event = proposalEvent(proposal, found.customer, 'created', {
         eventId: newEventId(),
         occurredAt: now,
         source: 'command-api',
