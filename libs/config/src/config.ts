@@ -100,6 +100,11 @@ export const proposalSubscriberSchema = z.object({
   MAX_ATTEMPTS: int(1, 100).default(10),
   /** How long an event may wait for its predecessor (a gap) before it is dead-lettered. */
   GAP_TIMEOUT_MS: int(1_000, 7 * 24 * 3600 * 1000).default(600_000),
+  /**
+   * How long an early event first waits in place for its predecessor (usually being applied by another
+   * subscriber at that moment) before it takes the retry queue. 0: straight to the retry queue.
+   */
+  GAP_WAIT_MS: int(0, 60_000).default(500),
 });
 
 export type CommandApiConfig = z.infer<typeof commandApiSchema>;

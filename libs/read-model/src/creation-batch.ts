@@ -1,4 +1,5 @@
 import type { ProposalEvent } from '@acme/contracts';
+import { MongoNetworkTimeoutError } from 'mongodb';
 
 /** What the bulk path did with one creation; 'retry-one' sends it down the general path. */
 export type CreationOutcome = 'applied' | 'settle' | 'retry-one';
@@ -14,6 +15,11 @@ interface Waiting {
  * while it runs, the next batch fills. Under load batches grow by themselves; a lone event waits for
  * nothing but the end of the current tick. A failed write rejects every event of its batch, and each
  * is retried on its own (their messages go to the retry queue), so nothing is lost or half-reported.
+ *
+ * A write that does not finish within `timeoutMs` counts as failed (MongoDB unavailable), so that one
+ * stuck operation cannot hold up every creation behind it. Seen here: an insert in flight while
+ * FerretDB was killed never settled, and the whole read side stood still. If the abandoned write
+ * lands later, the redelivered events find their documents and complete as usual.
  */
 export class CreationBatch {
   private waiting: Waiting[] = [];
@@ -23,6 +29,7 @@ export class CreationBatch {
   constructor(
     private readonly write: (events: ProposalEvent[]) => Promise<CreationOutcome[]>,
     private readonly maxBatch: number,
+    private readonly timeoutMs: number,
   ) {}
 
   add(event: ProposalEvent): Promise<CreationOutcome> {
@@ -45,12 +52,17 @@ export class CreationBatch {
     const batch = this.waiting.splice(0, this.maxBatch);
     if (batch.length === 0) return;
     this.flushing = true;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new MongoNetworkTimeoutError(`bulk write of ${batch.length} creation(s) took over ${this.timeoutMs} ms`)), this.timeoutMs);
+    });
     try {
-      const outcomes = await this.write(batch.map((w) => w.event));
+      const outcomes = await Promise.race([this.write(batch.map((w) => w.event)), timeout]);
       batch.forEach((w, i) => w.resolve(outcomes[i] ?? 'retry-one'));
     } catch (error) {
       for (const w of batch) w.reject(error);
     } finally {
+      clearTimeout(timer);
       this.flushing = false;
       if (this.waiting.length > 0) this.schedule();
     }

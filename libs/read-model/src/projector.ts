@@ -45,10 +45,10 @@ export class ProposalProjector {
   constructor(
     db: Db,
     private readonly clock: () => Date = () => new Date(),
-    options: { maxBatch?: number } = {},
+    options: { maxBatch?: number; batchTimeoutMs?: number } = {},
   ) {
     this.c = collectionsOf(db);
-    this.creations = new CreationBatch((events) => this.insertCreations(events), options.maxBatch ?? 500);
+    this.creations = new CreationBatch((events) => this.insertCreations(events), options.maxBatch ?? 500, options.batchTimeoutMs ?? 10_000);
   }
 
   async project(event: ProposalEvent): Promise<ProjectionOutcome> {
@@ -61,6 +61,21 @@ export class ProposalProjector {
       }
     }
     return this.projectOne(event);
+  }
+
+  /**
+   * Waits (polling the view, backing off from 10 ms) until the proposal's view has reached `version`,
+   * for at most `withinMs`. For an early event whose predecessor is being applied elsewhere right now.
+   */
+  async waitForVersion(proposalId: number, version: number, withinMs: number): Promise<boolean> {
+    const deadline = Date.now() + withinMs;
+    for (let pause = 10; ; pause = Math.min(pause * 2, 100)) {
+      const view = await this.c.proposals.findOne({ _id: proposalId }, { projection: { version: 1 } });
+      if ((view?.version ?? 0) >= version) return true;
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
+    }
   }
 
   private async projectOne(event: ProposalEvent): Promise<ProjectionOutcome> {

@@ -36,7 +36,7 @@ describe('ProjectViewsWhenProposalEventArrives against RabbitMQ and the MongoDB-
     mongo = createMongoClient(ferret.url);
     const db = mongo.db(dbName);
     await ensureIndexes(db);
-    policy = new ProjectViewsWhenProposalEventArrives(new ProposalProjector(db), { maxAttempts: 3, maxMessageBytes: 64 * 1024, gapTimeoutMs: 1_500 }, quiet);
+    policy = new ProjectViewsWhenProposalEventArrives(new ProposalProjector(db), { maxAttempts: 3, maxMessageBytes: 64 * 1024, gapTimeoutMs: 1_500, gapWaitMs: 400 }, quiet);
     amqp = connectAmqp(vhost.url, 'test-subscriber', quiet);
     const channel = amqp.createChannel({
       setup: async (ch: ConfirmChannel) => {
@@ -104,6 +104,24 @@ describe('ProjectViewsWhenProposalEventArrives against RabbitMQ and the MongoDB-
     expect(await views().proposals.findOne({ _id: id })).toMatchObject({ version: 4, notes: 'v4' });
     const history = await views().eventStore.find({ proposalId: id }).sort({ version: 1 }).toArray();
     expect(history.map((e) => e.version)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('lets an early event wait in place for a predecessor that follows at once, without the retry queue', async () => {
+    // Given version 2 of a proposal, and its version 1 published 50 ms later (another relay was slower)
+    const id = newProposalId();
+    const retriedBefore = policy.counters.retried;
+    publish(sampleEvent(id, 2, { notes: 'v2' }));
+    await new Promise((r) => setTimeout(r, 50));
+    publish(sampleEvent(id, 1));
+
+    // When the subscriber has caught up
+    await waitFor(async () => (await viewVersion(id)) === 2, 'view at version 2', 5_000);
+
+    // Then both were applied in order and nothing took the retry queue
+    expect(await views().proposals.findOne({ _id: id })).toMatchObject({ version: 2, notes: 'v2' });
+    const history = await views().eventStore.find({ proposalId: id }).sort({ version: 1 }).toArray();
+    expect(history.map((e) => e.appliedOnVersion)).toEqual([0, 1]);
+    expect(policy.counters.retried).toBe(retriedBefore);
   });
 
   it('dead-letters malformed messages with the reason, and keeps projecting good ones', async () => {

@@ -32,6 +32,8 @@ export interface ConsumerOptions {
   maxMessageBytes: number;
   /** A gap waits for its predecessor this long (from the first time it was seen), then goes to the DLQ. */
   gapTimeoutMs: number;
+  /** A gap first waits in place this long for its predecessor before it takes the retry queue. */
+  gapWaitMs: number;
 }
 
 const FIRST_SEEN = 'x-acme-first-seen';
@@ -85,46 +87,70 @@ export class ProjectViewsWhenProposalEventArrives {
     if (!parsed.ok) return this.deadLetter(channel, message, parsed.reason);
     const event = parsed.event;
 
-    await this.serial.run(event.proposalId, async () => {
-      try {
-        const outcome = await this.projector.project(event);
-        this.mongoIsBack();
-        if (outcome.kind === 'gap') return await this.waitForPredecessor(channel, message, event, outcome.expectedVersion);
-        if (outcome.kind === 'duplicate') {
-          this.counters.duplicates++;
-          metrics.duplicates.inc();
-          this.logger.warn({
-            msg:
-              `duplicate event ${event.eventId} (${event.type} v${event.version} of proposal ${event.proposalId}) ` +
-              `seen ${outcome.count} time(s) again: ignored, logged in duplicateevents`,
-            traceId: traceOf(event),
-            eventId: event.eventId,
-            proposalId: event.proposalId,
-          });
-        } else {
-          this.counters.projected++;
-          metrics.projected.inc();
-          const lag = Math.max(0, (Date.now() - Date.parse(event.occurredAt)) / 1000);
-          metrics.lag.observe(lag);
-          metrics.lastLag.set(lag);
-          this.logger.debug?.({
-            msg: `projected ${event.type} v${event.version} of proposal ${event.proposalId}`,
-            traceId: traceOf(event),
-            eventId: event.eventId,
-            lagMs: Math.round(lag * 1000),
-          });
-        }
-        ack(channel, message);
-      } catch (error) {
-        // MongoDB being away is not the message's fault: retry without counting an attempt.
-        const unavailable = isMongoUnavailable(error);
-        if (unavailable && !this.mongoDown) {
-          this.mongoDown = true;
-          this.logger.warn(`MongoDB unavailable (${(error as Error).message}); messages wait in the retry queue`);
-        }
-        await this.retryLater(channel, message, (error as Error).message, !unavailable);
+    const first = await this.serial.run(event.proposalId, () => this.attempt(channel, message, event, this.options.gapWaitMs > 0));
+    if (first === 'predecessor-missing') {
+      // With several subscribers, consecutive events of one proposal often reach different subscribers
+      // at the same moment: the predecessor is being applied elsewhere right now. Waiting a moment
+      // (message unacked) spares a trip through the retry queue; then one more try, retry queue or not.
+      await this.projector.waitForVersion(event.proposalId, event.version - 1, this.options.gapWaitMs).catch(() => false);
+      await this.serial.run(event.proposalId, () => this.attempt(channel, message, event, false));
+    }
+  }
+
+  /**
+   * One try at projecting the message's event. A gap either ends in the retry queue or, when `mayWait`,
+   * is handed back ('predecessor-missing') so that the caller can wait for the predecessor *outside*
+   * the proposal's serial queue — the predecessor may be the next message of this very subscriber.
+   */
+  private async attempt(
+    channel: ConfirmChannel,
+    message: ConsumeMessage,
+    event: ProposalEvent,
+    mayWait: boolean,
+  ): Promise<'done' | 'predecessor-missing'> {
+    try {
+      const outcome = await this.projector.project(event);
+      this.mongoIsBack();
+      if (outcome.kind === 'gap') {
+        if (mayWait) return 'predecessor-missing';
+        await this.waitForPredecessor(channel, message, event, outcome.expectedVersion);
+        return 'done';
       }
-    });
+      if (outcome.kind === 'duplicate') {
+        this.counters.duplicates++;
+        metrics.duplicates.inc();
+        this.logger.warn({
+          msg:
+            `duplicate event ${event.eventId} (${event.type} v${event.version} of proposal ${event.proposalId}) ` +
+            `seen ${outcome.count} time(s) again: ignored, logged in duplicateevents`,
+          traceId: traceOf(event),
+          eventId: event.eventId,
+          proposalId: event.proposalId,
+        });
+      } else {
+        this.counters.projected++;
+        metrics.projected.inc();
+        const lag = Math.max(0, (Date.now() - Date.parse(event.occurredAt)) / 1000);
+        metrics.lag.observe(lag);
+        metrics.lastLag.set(lag);
+        this.logger.debug?.({
+          msg: `projected ${event.type} v${event.version} of proposal ${event.proposalId}`,
+          traceId: traceOf(event),
+          eventId: event.eventId,
+          lagMs: Math.round(lag * 1000),
+        });
+      }
+      ack(channel, message);
+    } catch (error) {
+      // MongoDB being away is not the message's fault: retry without counting an attempt.
+      const unavailable = isMongoUnavailable(error);
+      if (unavailable && !this.mongoDown) {
+        this.mongoDown = true;
+        this.logger.warn(`MongoDB unavailable (${(error as Error).message}); messages wait in the retry queue`);
+      }
+      await this.retryLater(channel, message, (error as Error).message, !unavailable);
+    }
+    return 'done';
   }
 
   private mongoIsBack(): void {

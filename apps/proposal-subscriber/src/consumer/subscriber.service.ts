@@ -24,7 +24,7 @@ export class SubscriberService implements OnApplicationBootstrap, OnApplicationS
     const db = this.mongo.db(config.MONGO_DB);
     this.policy = new ProjectViewsWhenProposalEventArrives(
       new ProposalProjector(db),
-      { maxAttempts: config.MAX_ATTEMPTS, maxMessageBytes: MAX_MESSAGE_BYTES, gapTimeoutMs: config.GAP_TIMEOUT_MS },
+      { maxAttempts: config.MAX_ATTEMPTS, maxMessageBytes: MAX_MESSAGE_BYTES, gapTimeoutMs: config.GAP_TIMEOUT_MS, gapWaitMs: config.GAP_WAIT_MS },
       this.logger,
     );
     this.amqp = connectAmqp(config.AMQP_URL, 'acme.proposal-subscriber', this.logger);
