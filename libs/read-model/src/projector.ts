@@ -51,7 +51,11 @@ export class ProposalProjector {
     this.creations = new CreationBatch((events) => this.insertCreations(events), options.maxBatch ?? 500, options.batchTimeoutMs ?? 10_000);
   }
 
-  async project(event: ProposalEvent): Promise<ProjectionOutcome> {
+  /**
+   * `settleOnGap: false` reports a gap after one read, for a caller that will wait for the predecessor
+   * and try again (the full gap check — settle, decide again — is then done by that last try).
+   */
+  async project(event: ProposalEvent, { settleOnGap = true }: { settleOnGap?: boolean } = {}): Promise<ProjectionOutcome> {
     if (event.version === 1) {
       const created = await this.creations.add(event);
       if (created === 'applied') return { kind: 'applied' };
@@ -60,7 +64,7 @@ export class ProposalProjector {
         return { kind: 'applied' };
       }
     }
-    return this.projectOne(event);
+    return this.projectOne(event, settleOnGap);
   }
 
   /**
@@ -78,8 +82,9 @@ export class ProposalProjector {
     }
   }
 
-  private async projectOne(event: ProposalEvent): Promise<ProjectionOutcome> {
+  private async projectOne(event: ProposalEvent, settleOnGap: boolean): Promise<ProjectionOutcome> {
     let view = await this.applyToProposalView(event);
+    if (view.kind === 'gap' && !settleOnGap) return view;
     if (view.kind === 'gap') {
       // The predecessor may be applied but its view overwritten by a stale writer: settle, decide again.
       await this.settle(event.proposalId);

@@ -109,7 +109,7 @@ export class ProjectViewsWhenProposalEventArrives {
     mayWait: boolean,
   ): Promise<'done' | 'predecessor-missing'> {
     try {
-      const outcome = await this.projector.project(event);
+      const outcome = await this.projector.project(event, { settleOnGap: !mayWait });
       this.mongoIsBack();
       if (outcome.kind === 'gap') {
         if (mayWait) return 'predecessor-missing';
