@@ -1,6 +1,6 @@
 import { TOPOLOGY } from '@acme/contracts';
 import { declareTopology, toProposalMessage } from '@acme/messaging';
-import { createMongoClient } from '@acme/read-model';
+import { createMongoClient, storedEventOf, type StoredEvent } from '@acme/read-model';
 import { newProposalId, sampleEvent } from '@acme/testing';
 import { Pool } from 'pg';
 import { connectVhost, isolatedServices } from './apps';
@@ -183,20 +183,11 @@ export async function rawMongo(settings: BenchSettings): Promise<RawResult> {
     if (!mongo) throw new Error('no mongo database');
     const client = createMongoClient(mongo.url);
     cleanup.add('raw mongo client', () => client.close());
-    const collection = client.db(mongo.dbName).collection<{ _id: string } & Record<string, unknown>>('bench_inserts');
+    const collection = client.db(mongo.dbName).collection<StoredEvent>('bench_inserts');
     await collection.createIndex({ eventId: 1 }, { unique: true, name: 'eventId_unique' });
     const insert = async () => {
       const event = sampleEvent(newProposalId(), 1);
-      await collection.insertOne({
-        _id: event.eventId,
-        eventId: event.eventId,
-        proposalId: event.proposalId,
-        version: event.version,
-        type: event.type,
-        occurredAt: new Date(event.occurredAt),
-        appliedAt: new Date(),
-        event,
-      });
+      await collection.insertOne(storedEventOf(event, 0, new Date()));
     };
     await insert();
     say(`raw Mongo: insertOne, ${settings.mongoConcurrency} concurrent, ${settings.rawDurationS} s`);

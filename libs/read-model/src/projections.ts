@@ -1,5 +1,5 @@
 import type { ProposalEvent, ProposalStatus } from '@acme/contracts';
-import type { CustomerProposalEntry, CustomerProposals, ProposalView } from './views';
+import type { CustomerProposalEntry, CustomerProposals, ProposalView, StoredEvent } from './views';
 
 /**
  * The projections as pure functions: apply(view, event) → decision. The I/O around them
@@ -39,6 +39,21 @@ export function viewOf(event: ProposalEvent, now: Date): ProposalView {
       updatedAt: new Date(p.updatedAt),
       lastEventId: event.eventId,
       projectedAt: now,
+  };
+}
+
+/** The event store's record of an applied event (`appliedOnVersion`: the view's version it was applied on). */
+export function storedEventOf(event: ProposalEvent, appliedOnVersion: number | null, appliedAt: Date): StoredEvent {
+  return {
+    _id: event.eventId,
+    eventId: event.eventId,
+    proposalId: event.proposalId,
+    version: event.version,
+    type: event.type,
+    occurredAt: new Date(event.occurredAt),
+    appliedAt,
+    appliedOnVersion,
+    event,
   };
 }
 

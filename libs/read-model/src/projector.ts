@@ -1,9 +1,9 @@
 import { proposalEventSchema, type ProposalEvent } from '@acme/contracts';
 import type { Db } from 'mongodb';
-import { customerEntryOf, decideProposalView, viewOf } from './projections';
+import { customerEntryOf, decideProposalView, storedEventOf, viewOf } from './projections';
 import { CreationBatch, type CreationOutcome } from './creation-batch';
 import { collectionsOf, insertNew, isDuplicateKeyError, type ReadModelCollections } from './read-model-db';
-import type { CustomerProposalEntry, ProposalView, StoredEvent } from './views';
+import type { CustomerProposalEntry, ProposalView } from './views';
 
 export type ProjectionOutcome =
   | { kind: 'applied' }
@@ -95,7 +95,7 @@ export class ProposalProjector {
     if (view.appliedOnVersion === null && (await this.c.eventStore.findOne({ _id: event.eventId }, { projection: { _id: 1 } }))) {
       return this.duplicate(event);
     }
-    if ((await insertNew(this.c.eventStore, [this.storedEventOf(event, view.appliedOnVersion)])).size > 0) {
+    if ((await insertNew(this.c.eventStore, [storedEventOf(event, view.appliedOnVersion, this.clock())])).size > 0) {
       // Another subscriber finished the same event a moment ago (two copies in flight at once).
       return this.duplicate(event);
     }
@@ -119,25 +119,11 @@ export class ProposalProjector {
     const views = events.map((e) => viewOf(e, now));
     const viewExists = await insertNew(this.c.proposals, views);
     const fresh = events.map((_, i) => i).filter((i) => !viewExists.has(i));
-    const stored = await insertNew(this.c.eventStore, fresh.map((i) => this.storedEventOf(events[i] as ProposalEvent, 0, now)));
+    const stored = await insertNew(this.c.eventStore, fresh.map((i) => storedEventOf(events[i] as ProposalEvent, 0, now)));
     const applied = fresh.filter((_, k) => !stored.has(k));
     const entryExists = await insertNew(this.c.customerProposals, applied.map((i) => customerEntryOf(views[i] as ProposalView)));
     applied.forEach((i, k) => (outcomes[i] = entryExists.has(k) ? 'settle' : 'applied'));
     return outcomes;
-  }
-
-  private storedEventOf(event: ProposalEvent, appliedOnVersion: number | null, now = this.clock()): StoredEvent {
-    return {
-      _id: event.eventId,
-      eventId: event.eventId,
-      proposalId: event.proposalId,
-      version: event.version,
-      type: event.type,
-      occurredAt: new Date(event.occurredAt),
-      appliedAt: now,
-      appliedOnVersion,
-      event,
-    };
   }
 
   /** Step 3: view ≥ newest stored event (repairing a lost update), then the customer entry follows. */
