@@ -129,13 +129,15 @@ async function down() {
   }
   if (stopFerretDb()) say('stopped FerretDB');
   say('PostgreSQL and RabbitMQ are shared system services and stay running');
-  // Last: pm2's killDaemon ends this process too.
   if (existsSync(join(process.env.PM2_HOME ?? '', 'pm2.pid'))) {
     say('stopping the detached apps');
     await withPm2(async (pm2) => {
       for (const app of APPS) await pm2Call(pm2, 'delete', `acme-${app.name}`).catch(() => undefined);
-      await pm2Call(pm2, 'killDaemon', undefined).catch(() => undefined);
+      // killDaemon's answer may never come (seen: the daemon was gone, the call waited forever).
+      const gone = new Promise((resolve) => setTimeout(resolve, 5_000).unref());
+      await Promise.race([pm2Call(pm2, 'killDaemon', undefined).catch(() => undefined), gone]);
     });
+    say('stopped the detached apps');
   }
 }
 

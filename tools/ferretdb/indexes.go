@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -25,11 +26,12 @@ import (
 // expression index and every lookup scans again (seen with auto_explain: 15-28 ms seq scans under
 // load). plan_cache_mode = force_custom_plan, set for FerretDB's database only, plans each execution
 // with the field name known.
-const indexCompanionsSQL = `
+const customPlansSQL = `
 DO $do$ BEGIN
   EXECUTE format('ALTER DATABASE %I SET plan_cache_mode = force_custom_plan', current_database());
-END $do$;
+END $do$`
 
+const indexCompanionsSQL = `
 CREATE OR REPLACE FUNCTION public.acme_gin_companions(idx regclass) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -69,7 +71,8 @@ FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n
 WHERE n.nspname NOT LIKE 'pg\_%' AND n.nspname <> 'information_schema';
 `
 
-// installIndexCompanions installs the event trigger in FerretDB's PostgreSQL database (idempotent).
+// installIndexCompanions sets custom plans for FerretDB's PostgreSQL database (needs its owner) and
+// installs the event trigger (needs a superuser). Idempotent; each step is reported on its own.
 func installIndexCompanions(ctx context.Context, url string) error {
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
@@ -77,9 +80,13 @@ func installIndexCompanions(ctx context.Context, url string) error {
 	}
 	defer conn.Close(ctx)
 
-	// Simple protocol: several statements in one round trip.
-	if _, err = conn.Exec(ctx, indexCompanionsSQL, pgx.QueryExecModeSimpleProtocol); err != nil {
-		return fmt.Errorf("installing GIN index companions: %w", err)
+	// Simple protocol: several statements in one round trip (one implicit transaction).
+	var errs []error
+	if _, err = conn.Exec(ctx, customPlansSQL, pgx.QueryExecModeSimpleProtocol); err != nil {
+		errs = append(errs, fmt.Errorf("setting plan_cache_mode: %w", err))
 	}
-	return nil
+	if _, err = conn.Exec(ctx, indexCompanionsSQL, pgx.QueryExecModeSimpleProtocol); err != nil {
+		errs = append(errs, fmt.Errorf("installing GIN index companions: %w", err))
+	}
+	return errors.Join(errs...)
 }

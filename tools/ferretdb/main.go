@@ -31,7 +31,7 @@ func main() {
 	if *handler == "postgresql" {
 		// Needs a superuser (event trigger). Without it FerretDB still works, with full-table scans.
 		if err := installIndexCompanions(ctx, *postgresURL); err != nil {
-			log.Printf("ferretdb: lookups will scan whole tables: %v", err)
+			log.Printf("ferretdb: index lookups not fixed, queries may scan whole tables: %v", err)
 		}
 	}
 

@@ -35,4 +35,12 @@ describe('CreationBatch', () => {
     // …and the next creation is written, not stuck behind it
     await expect(batch.add(event(2))).resolves.toBe('applied');
   });
+
+  it('sends every creation of a batch the single-event way when the write fails for another reason', async () => {
+    // Given a write that the server refuses (not a connection problem)
+    const batch = new CreationBatch(() => Promise.reject(new Error('document refused')), 100, 1_000);
+
+    // When two creations meet it, Then neither fails with the batch: each is retried on its own
+    await expect(Promise.all([batch.add(event(1)), batch.add(event(2))])).resolves.toEqual(['retry-one', 'retry-one']);
+  });
 });

@@ -1,5 +1,6 @@
 import type { ProposalEvent } from '@acme/contracts';
 import { MongoNetworkTimeoutError } from 'mongodb';
+import { isMongoUnavailable } from './read-model-db';
 
 /** What the bulk path did with one creation; 'retry-one' sends it down the general path. */
 export type CreationOutcome = 'applied' | 'settle' | 'retry-one';
@@ -16,10 +17,13 @@ interface Waiting {
  * nothing but the end of the current tick. A failed write rejects every event of its batch, and each
  * is retried on its own (their messages go to the retry queue), so nothing is lost or half-reported.
  *
+ * A failure that is not MongoDB being away (a document the server refuses, say) is not blamed on the
+ * whole batch: every event then takes the single-event path, where only the bad one fails.
+ *
  * A write that does not finish within `timeoutMs` counts as failed (MongoDB unavailable), so that one
  * stuck operation cannot hold up every creation behind it. Seen here: an insert in flight while
- * FerretDB was killed never settled, and the whole read side stood still. If the abandoned write
- * lands later, the redelivered events find their documents and complete as usual.
+ * FerretDB was killed never settled, and the whole read side stood still. Should the abandoned write
+ * land after all, the redelivered events find it done and are logged as duplicates (no second effect).
  */
 export class CreationBatch {
   private waiting: Waiting[] = [];
@@ -60,7 +64,8 @@ export class CreationBatch {
       const outcomes = await Promise.race([this.write(batch.map((w) => w.event)), timeout]);
       batch.forEach((w, i) => w.resolve(outcomes[i] ?? 'retry-one'));
     } catch (error) {
-      for (const w of batch) w.reject(error);
+      if (isMongoUnavailable(error)) for (const w of batch) w.reject(error);
+      else for (const w of batch) w.resolve('retry-one');
     } finally {
       clearTimeout(timer);
       this.flushing = false;

@@ -87,7 +87,9 @@ export class ProjectViewsWhenProposalEventArrives {
     if (!parsed.ok) return this.deadLetter(channel, message, parsed.reason);
     const event = parsed.event;
 
-    const first = await this.serial.run(event.proposalId, () => this.attempt(channel, message, event, this.options.gapWaitMs > 0));
+    // Only on first arrival: a message back from the retry queue has waited for its predecessor already.
+    const mayWait = this.options.gapWaitMs > 0 && message.properties.headers?.[FIRST_SEEN] === undefined;
+    const first = await this.serial.run(event.proposalId, () => this.attempt(channel, message, event, mayWait));
     if (first === 'predecessor-missing') {
       // With several subscribers, consecutive events of one proposal often reach different subscribers
       // at the same moment: the predecessor is being applied elsewhere right now. Waiting a moment
