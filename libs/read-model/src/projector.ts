@@ -13,6 +13,10 @@ export type ProjectionOutcome =
 /** How often a conditioned write may lose a race to another subscriber before we give up for now. */
 const MAX_CONFLICTS = 10;
 
+/** Creations written by one insertMany at most; and how long that write may take before it counts as failed. */
+const MAX_CREATION_BATCH = 500;
+const CREATION_BATCH_TIMEOUT_MS = 10_000;
+
 export class ConcurrentUpdateError extends Error {}
 
 /**
@@ -45,10 +49,9 @@ export class ProposalProjector {
   constructor(
     db: Db,
     private readonly clock: () => Date = () => new Date(),
-    options: { maxBatch?: number; batchTimeoutMs?: number } = {},
   ) {
     this.c = collectionsOf(db);
-    this.creations = new CreationBatch((events) => this.insertCreations(events), options.maxBatch ?? 500, options.batchTimeoutMs ?? 10_000);
+    this.creations = new CreationBatch((events) => this.insertCreations(events), MAX_CREATION_BATCH, CREATION_BATCH_TIMEOUT_MS);
   }
 
   /**
@@ -65,21 +68,6 @@ export class ProposalProjector {
       }
     }
     return this.projectOne(event, settleOnGap);
-  }
-
-  /**
-   * Waits (polling the view, backing off from 10 ms) until the proposal's view has reached `version`,
-   * for at most `withinMs`. For an early event whose predecessor is being applied elsewhere right now.
-   */
-  async waitForVersion(proposalId: number, version: number, withinMs: number): Promise<boolean> {
-    const deadline = Date.now() + withinMs;
-    for (let pause = 10; ; pause = Math.min(pause * 2, 100)) {
-      const view = await this.c.proposals.findOne({ _id: proposalId }, { projection: { version: 1 } });
-      if ((view?.version ?? 0) >= version) return true;
-      const left = deadline - Date.now();
-      if (left <= 0) return false;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
-    }
   }
 
   private async projectOne(event: ProposalEvent, settleOnGap: boolean): Promise<ProjectionOutcome> {

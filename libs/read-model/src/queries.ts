@@ -1,5 +1,6 @@
 import { PROPOSAL_STATUSES, type ProposalStatus } from '@acme/contracts';
 import type { Db, Filter } from 'mongodb';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { collectionsOf, type ReadModelCollections } from './read-model-db';
 import { summariseCustomer } from './projections';
 import type { CustomerProposals, DuplicateEvent, ProposalView, StoredEvent } from './views';
@@ -28,6 +29,21 @@ export class ProposalQueries {
   /** Includes removed proposals (tombstones): the caller decides what a removed proposal means. */
   byId(proposalId: number): Promise<ProposalView | null> {
     return this.c.proposals.findOne({ _id: proposalId });
+  }
+
+  /**
+   * Reads the view until it has reached `version` or `withinMs` have passed (polling, backing off from
+   * 10 to 100 ms), and returns the last view read. For read-your-writes (`?minVersion`) and for an
+   * early event waiting for its predecessor.
+   */
+  async awaitVersion(proposalId: number, version: number, withinMs: number): Promise<ProposalView | null> {
+    const deadline = Date.now() + withinMs;
+    for (let pause = 10; ; pause = Math.min(pause * 2, 100)) {
+      const view = await this.byId(proposalId);
+      const left = deadline - Date.now();
+      if ((view?.version ?? 0) >= version || left <= 0) return view;
+      await sleep(Math.min(pause, left));
+    }
   }
 
   async list(filter: ProposalListFilter): Promise<{ items: ProposalView[]; nextAfter: number | null }> {

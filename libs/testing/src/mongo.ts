@@ -52,7 +52,7 @@ export class PrivateFerretDb {
 
   private constructor(
     readonly port: number,
-    private readonly storageUrl: string,
+    readonly storageUrl: string,
   ) {}
 
   /** Its data lives in a PostgreSQL database of its own, dropped by `destroy()`. */

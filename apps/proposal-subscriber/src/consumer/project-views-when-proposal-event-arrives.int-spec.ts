@@ -1,6 +1,6 @@
 import { HEADERS, TOPOLOGY, type ProposalEvent } from '@acme/contracts';
 import { connectAmqp, declareTopology, toProposalMessage } from '@acme/messaging';
-import { collectionsOf, createMongoClient, ensureIndexes, ProposalProjector } from '@acme/read-model';
+import { collectionsOf, createMongoClient, ensureIndexes, ProposalProjector, ProposalQueries } from '@acme/read-model';
 import {
   createTestVhost,
   newProposalId,
@@ -36,7 +36,7 @@ describe('ProjectViewsWhenProposalEventArrives against RabbitMQ and the MongoDB-
     mongo = createMongoClient(ferret.url);
     const db = mongo.db(dbName);
     await ensureIndexes(db);
-    policy = new ProjectViewsWhenProposalEventArrives(new ProposalProjector(db), { maxAttempts: 3, maxMessageBytes: 64 * 1024, gapTimeoutMs: 1_500, gapWaitMs: 400 }, quiet);
+    policy = new ProjectViewsWhenProposalEventArrives(new ProposalProjector(db), new ProposalQueries(db), { maxAttempts: 3, maxMessageBytes: 64 * 1024, gapTimeoutMs: 1_500, gapWaitMs: 400 }, quiet);
     amqp = connectAmqp(vhost.url, 'test-subscriber', quiet);
     const channel = amqp.createChannel({
       setup: async (ch: ConfirmChannel) => {

@@ -1,5 +1,5 @@
 import { HEADERS, parseProposalEvent, TOPOLOGY, type ProposalEvent } from '@acme/contracts';
-import { isMongoUnavailable, type ProposalProjector } from '@acme/read-model';
+import { isMongoUnavailable, type ProposalProjector, type ProposalQueries } from '@acme/read-model';
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { KeyedSerialQueue } from './keyed-serial-queue';
@@ -61,6 +61,7 @@ export class ProjectViewsWhenProposalEventArrives {
 
   constructor(
     private readonly projector: ProposalProjector,
+    private readonly views: ProposalQueries,
     private readonly options: ConsumerOptions,
     private readonly logger: ConsumerLogger,
   ) {}
@@ -94,7 +95,7 @@ export class ProjectViewsWhenProposalEventArrives {
       // With several subscribers, consecutive events of one proposal often reach different subscribers
       // at the same moment: the predecessor is being applied elsewhere right now. Waiting a moment
       // (message unacked) spares a trip through the retry queue; then one more try, retry queue or not.
-      await this.projector.waitForVersion(event.proposalId, event.version - 1, this.options.gapWaitMs).catch(() => false);
+      await this.views.awaitVersion(event.proposalId, event.version - 1, this.options.gapWaitMs).catch(() => null);
       await this.serial.run(event.proposalId, () => this.attempt(channel, message, event, false));
     }
   }

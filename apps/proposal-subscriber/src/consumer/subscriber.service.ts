@@ -1,6 +1,6 @@
 import type { ProposalSubscriberConfig } from '@acme/config';
 import { connectAmqp, declareTopology } from '@acme/messaging';
-import { createMongoClient, ensureIndexes, ProposalProjector } from '@acme/read-model';
+import { createMongoClient, ensureIndexes, ProposalProjector, ProposalQueries } from '@acme/read-model';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel } from 'amqplib';
@@ -24,6 +24,7 @@ export class SubscriberService implements OnApplicationBootstrap, OnApplicationS
     const db = this.mongo.db(config.MONGO_DB);
     this.policy = new ProjectViewsWhenProposalEventArrives(
       new ProposalProjector(db),
+      new ProposalQueries(db),
       { maxAttempts: config.MAX_ATTEMPTS, maxMessageBytes: MAX_MESSAGE_BYTES, gapTimeoutMs: config.GAP_TIMEOUT_MS, gapWaitMs: config.GAP_WAIT_MS },
       this.logger,
     );

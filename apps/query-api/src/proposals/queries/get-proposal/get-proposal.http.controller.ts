@@ -1,14 +1,10 @@
 import { idPipe, ProblemException } from '@acme/http';
-import type { ProposalView } from '@acme/read-model';
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ReadModel } from '../../../read-model.provider';
 import { proposalResponse } from '../../../responses';
 import { GetProposalQueryDto } from './get-proposal.request.dto';
-
-const POLL_MS = 25;
 
 @ApiTags('proposals')
 @Controller('proposals')
@@ -25,12 +21,9 @@ export class GetProposalHttpController {
     @Query() query: GetProposalQueryDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const deadline = Date.now() + (query.minVersion ? this.readModel.config.MIN_VERSION_WAIT_MS : 0);
-    let view: ProposalView | null = await this.readModel.queries.byId(proposalId);
-    while (query.minVersion && (view?.version ?? 0) < query.minVersion && Date.now() < deadline) {
-      await sleep(POLL_MS);
-      view = await this.readModel.queries.byId(proposalId);
-    }
+    const view = query.minVersion
+      ? await this.readModel.queries.awaitVersion(proposalId, query.minVersion, this.readModel.config.MIN_VERSION_WAIT_MS)
+      : await this.readModel.queries.byId(proposalId);
     if (query.minVersion && (view?.version ?? 0) < query.minVersion) {
       void reply.header('retry-after', '1');
       throw new ProblemException(
