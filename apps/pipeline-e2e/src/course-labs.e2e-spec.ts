@@ -13,11 +13,15 @@ const newProposal = (lastName: string) => ({
   ],
 });
 
+const MIN_VERSION_WAIT_MS = 10_000;
+
 describe('course labs, end to end', () => {
   let pipeline: TestPipeline;
 
   beforeAll(async () => {
-    pipeline = await TestPipeline.start();
+    // query-api re-reads a waiting `?minVersion` view only once a minute on its own, and at the end of
+    // the wait: in these tests the subscriber's projection notices are what answer read-your-writes.
+    pipeline = await TestPipeline.start({ env: { MIN_VERSION_POLL_MS: '60000', MIN_VERSION_WAIT_MS: String(MIN_VERSION_WAIT_MS) } });
   });
 
   afterAll(async () => {
@@ -45,6 +49,26 @@ describe('course labs, end to end', () => {
     ]);
     const customer = await query('/customers/1/proposals');
     expect((customer.body as { proposals: { proposalId: number }[] }).proposals.map((p) => p.proposalId)).toContain(proposalId);
+  });
+
+  it('answers a read-your-writes GET opened before the write as soon as the subscriber announces the version', async () => {
+    // Given a projected proposal, and a client already waiting for its version 2
+    const { body: created } = await command('POST', '/proposals', newProposal('Waiting'));
+    const { proposalId } = created as { proposalId: number };
+    expect((await query(`/proposals/${proposalId}?minVersion=1`)).status).toBe(200);
+    const askedAt = Date.now();
+    const waiting = query(`/proposals/${proposalId}?minVersion=2`);
+
+    // When version 2 is written
+    const changed = await command('PATCH', `/proposals/${proposalId}/status`, { status: 'AWAITING_CONFIRMATION', expectedVersion: 1 });
+    expect(changed.status).toBe(200);
+
+    // Then the waiting read returns it when it is projected: well before its wait runs out (without a
+    // notice it would see version 2 only at its last read, MIN_VERSION_WAIT_MS after asking)
+    const view = await waiting;
+    expect(view.status).toBe(200);
+    expect(view.body).toMatchObject({ proposalId, version: 2, status: 'AWAITING_CONFIRMATION' });
+    expect(Date.now() - askedAt).toBeLessThan(MIN_VERSION_WAIT_MS - 2_000);
   });
 
   it('Lab 3: a replayed outbox event is detected as a duplicate, logged, and changes no view', async () => {

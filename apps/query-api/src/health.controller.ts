@@ -10,9 +10,10 @@ export class HealthController {
   constructor(private readonly readModel: ReadModel) {}
 
   @Get()
-  async health(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthReport> {
+  async health(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthReport & { readYourWrites: 'notified' | 'polling' }> {
     const report = await runHealthChecks({ mongodb: () => this.readModel.ping() });
     void reply.status(report.status === 'ok' ? 200 : 503);
-    return report;
+    // Informational: without RabbitMQ, `?minVersion` reads poll (slower), they do not fail.
+    return { ...report, readYourWrites: this.readModel.readYourWrites };
   }
 }

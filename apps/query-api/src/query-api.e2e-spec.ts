@@ -1,7 +1,9 @@
-import type { CustomerSnapshot, ProposalEvent } from '@acme/contracts';
+import { TOPOLOGY, type CustomerSnapshot, type ProposalEvent } from '@acme/contracts';
+import { connectAmqp, ProjectionNoticePublisher } from '@acme/messaging';
 import { COLLECTIONS, ProposalProjector, type ProjectionOutcome } from '@acme/read-model';
 import {
   createTestMongo,
+  createTestVhost,
   http,
   newProposalId,
   removedEvent,
@@ -9,7 +11,10 @@ import {
   sampleEvent,
   testEnv,
   type TestMongo,
+  type TestVhost,
+  waitFor,
 } from '@acme/testing';
+import type { AmqpConnectionManager } from 'amqp-connection-manager';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const MIN_VERSION_WAIT_MS = 1_500;
@@ -41,6 +46,7 @@ describe('query-api over HTTP, on views written by the real projector', () => {
       MONGO_URL: testEnv().mongoUrl,
       MONGO_DB: mongo.dbName,
       MIN_VERSION_WAIT_MS: String(MIN_VERSION_WAIT_MS),
+      AMQP_URL: '', // no projection notices: ?minVersion polls (the fallback path; notices are tested below)
     });
   });
 
@@ -468,7 +474,88 @@ describe('query-api over HTTP, on views written by the real projector', () => {
 
       // then
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ status: 'ok', checks: { mongodb: 'up' } });
+      expect(res.body).toEqual({ status: 'ok', checks: { mongodb: 'up' }, readYourWrites: 'polling' });
     });
+  });
+});
+
+describe('query-api with projection notices (AMQP_URL set): read-your-writes without polling', () => {
+  // The fallback poll is a minute and the wait 20 s: a read that returns in time was woken by a notice.
+  const POLL_MS = 60_000;
+  let mongo: TestMongo;
+  let vhost: TestVhost;
+  let amqp: AmqpConnectionManager;
+  let notices: ProjectionNoticePublisher;
+  let app: RunningApp;
+  let projector: ProposalProjector;
+  const quiet = { log: () => undefined, warn: () => undefined };
+
+  beforeAll(async () => {
+    [mongo, vhost] = await Promise.all([createTestMongo(), createTestVhost()]);
+    projector = new ProposalProjector(mongo.db);
+    amqp = connectAmqp(vhost.url, 'query-api-e2e', quiet);
+    notices = new ProjectionNoticePublisher(amqp);
+    app = await RunningApp.start('query-api', {
+      MONGO_URL: testEnv().mongoUrl,
+      MONGO_DB: mongo.dbName,
+      AMQP_URL: vhost.url,
+      MIN_VERSION_WAIT_MS: '20000',
+      MIN_VERSION_POLL_MS: String(POLL_MS),
+    });
+    await notices.waitForConnect();
+    await waitFor(async () => (await http('GET', `${app.url}/health`)).body.readYourWrites === 'notified', 'query-api to listen for notices', 10_000);
+  });
+
+  afterAll(async () => {
+    await app?.stop();
+    await notices?.close();
+    await amqp?.close();
+    await vhost?.delete();
+    await mongo?.drop();
+  });
+
+  it('wakes a waiting ?minVersion read when the subscriber announces the version, long before the next poll', async () => {
+    // given a view at version 1 and a client waiting for version 2
+    const proposalId = newProposalId();
+    await projector.project(sampleEvent(proposalId, 1));
+    const request = http('GET', `${app.url}/proposals/${proposalId}?minVersion=2`);
+    await sleep(300);
+
+    // when version 2 is projected and announced
+    await projector.project(sampleEvent(proposalId, 2, { status: 'ACCEPTED' }));
+    const announcedAt = Date.now();
+    notices.publish({ proposalId, version: 2 });
+
+    // then the read answers with it at once
+    const res = await request;
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ proposalId, version: 2, status: 'ACCEPTED' });
+    expect(Date.now() - announcedAt).toBeLessThan(5_000);
+  });
+
+  it('is not woken by a notice for another proposal, nor by a garbled one: it keeps waiting for its own', async () => {
+    // given a client waiting for version 2 of one proposal
+    const proposalId = newProposalId();
+    const other = newProposalId();
+    await projector.project(sampleEvent(proposalId, 1));
+    let answered = false;
+    const request = http('GET', `${app.url}/proposals/${proposalId}?minVersion=2`).finally(() => (answered = true));
+    await sleep(300);
+
+    // when another proposal is announced, and garbage arrives on the notice exchange
+    await projector.project(sampleEvent(other, 1));
+    notices.publish({ proposalId: other, version: 1 });
+    const connection = await vhost.connect();
+    const channel = await connection.createChannel();
+    channel.publish(TOPOLOGY.projectedExchange, '', Buffer.from('not json'));
+    await sleep(500);
+
+    // then it still waits, and its own announcement ends the wait
+    expect(answered).toBe(false);
+    await projector.project(sampleEvent(proposalId, 2));
+    notices.publish({ proposalId, version: 2 });
+    expect((await request).status).toBe(200);
+    expect(await http('GET', `${app.url}/health`)).toMatchObject({ status: 200, body: { readYourWrites: 'notified' } });
+    await connection.close();
   });
 });

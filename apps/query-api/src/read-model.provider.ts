@@ -1,19 +1,36 @@
 import type { QueryApiConfig } from '@acme/config';
-import { createMongoClient, ensureIndexes, ProposalQueries } from '@acme/read-model';
+import { connectAmqp, listenForProjectionNotices } from '@acme/messaging';
+import { createMongoClient, ensureIndexes, ProposalQueries, VersionSignals } from '@acme/read-model';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { AmqpConnectionManager } from 'amqp-connection-manager';
 import type { MongoClient } from 'mongodb';
 import { QUERY_API_CONFIG } from './tokens';
 
-/** The query side's only dependency: the MongoDB views, through the read-model lib's queries. */
+/**
+ * The query side's dependency: the MongoDB views, through the read-model lib's queries. With AMQP_URL
+ * it also listens for the subscribers' projection notices, so that a `?minVersion` read wakes when its
+ * version lands instead of polling MongoDB; RabbitMQ being away only slows such reads down.
+ */
 @Injectable()
 export class ReadModel implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ReadModel.name);
   private readonly client: MongoClient;
+  private readonly signals = new VersionSignals();
+  private readonly amqp: AmqpConnectionManager | undefined;
   readonly queries: ProposalQueries;
 
   constructor(@Inject(QUERY_API_CONFIG) readonly config: QueryApiConfig) {
     this.client = createMongoClient(config.MONGO_URL);
-    this.queries = new ProposalQueries(this.client.db(config.MONGO_DB));
+    this.queries = new ProposalQueries(this.client.db(config.MONGO_DB), { signals: this.signals, livePollMs: config.MIN_VERSION_POLL_MS });
+    if (config.AMQP_URL) {
+      this.amqp = connectAmqp(config.AMQP_URL, 'acme.query-api', this.logger);
+      listenForProjectionNotices(
+        this.amqp,
+        (notice) => this.signals.signal(notice.proposalId),
+        (live) => (this.signals.live = live),
+        this.logger,
+      );
+    }
   }
 
   async onModuleInit(): Promise<void> {
@@ -27,7 +44,13 @@ export class ReadModel implements OnModuleInit, OnApplicationShutdown {
     return true;
   }
 
+  /** How `?minVersion` reads learn of new versions: woken by notices, or polling (no RabbitMQ). */
+  get readYourWrites(): 'notified' | 'polling' {
+    return this.signals.live ? 'notified' : 'polling';
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    await this.amqp?.close().catch(() => undefined);
     await this.client.close();
   }
 }

@@ -1,4 +1,4 @@
-import { ConfigError, commandApiSchema, loadConfig } from './config';
+import { ConfigError, commandApiSchema, loadConfig, queryApiSchema } from './config';
 
 /** Everything command-api needs and nothing more; each test breaks or drops one variable. */
 const fullEnv = (): NodeJS.ProcessEnv => ({
@@ -138,5 +138,19 @@ describe('loadConfig(commandApiSchema)', () => {
 
     // then
     expect(error.problems.map((p) => p.split(':')[0]).sort()).toEqual(['AMQP_URL', 'COMMAND_API_PORT', 'DATABASE_URL']);
+  });
+});
+
+describe('loadConfig(queryApiSchema): AMQP_URL is optional', () => {
+  const mongo = { MONGO_URL: 'mongodb://127.0.0.1:27017', MONGO_DB: 'acmetravel' };
+
+  it('runs without AMQP_URL, unset or empty (then ?minVersion reads poll)', () => {
+    expect(loadConfig(queryApiSchema, mongo).AMQP_URL).toBeUndefined();
+    expect(loadConfig(queryApiSchema, { ...mongo, AMQP_URL: '' }).AMQP_URL).toBeUndefined();
+  });
+
+  it('takes an amqp:// URL for projection notices, and still refuses a malformed one by name', () => {
+    expect(loadConfig(queryApiSchema, { ...mongo, AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672' }).AMQP_URL).toBe('amqp://guest:guest@127.0.0.1:5672');
+    expect(() => loadConfig(queryApiSchema, { ...mongo, AMQP_URL: 'http://x' })).toThrow(/AMQP_URL: must be a URL starting with amqp:\/\//);
   });
 });

@@ -74,8 +74,15 @@ export const commandApiSchema = z.object({
 export const queryApiSchema = z.object({
   ...mongoEnv,
   ...logEnv,
+  /**
+   * Optional (unset or empty: off): with it, `?minVersion` reads wake on the subscribers' projection
+   * notices instead of polling MongoDB.
+   */
+  AMQP_URL: z.preprocess((value) => (value === '' ? undefined : value), amqpEnv.AMQP_URL.optional()),
   QUERY_API_PORT: port(3001),
   MIN_VERSION_WAIT_MS: int(0, 30_000).default(3_000),
+  /** While notices flow, a waiting `?minVersion` read still re-reads this often, in case one was lost. */
+  MIN_VERSION_POLL_MS: int(10, 60_000).default(250),
 });
 
 export const eventProcessorSchema = z.object({

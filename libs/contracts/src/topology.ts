@@ -12,6 +12,8 @@ export const TOPOLOGY = {
   workBinding: 'proposal.*',
   retryQueue: 'proposal.reader.retry',
   deadLetterQueue: 'proposal.reader.dlq',
+  /** Fanout of projection notices ("proposal P's view is at version V"): wake-ups, not data. */
+  projectedExchange: 'acme.sales.projected',
 } as const;
 
 export const routingKeyFor = (action: 'created' | 'updated' | 'removed'): string => `proposal.${action}`;

@@ -3,3 +3,4 @@ export * from './topology';
 export * from './proposal-message';
 export * from './dead-letters';
 export * from './poison';
+export * from './projection-notices';

@@ -4,3 +4,4 @@ export * from './read-model-db';
 export * from './projector';
 export * from './rebuild';
 export * from './queries';
+export * from './version-signals';

@@ -3,6 +3,7 @@ import type { Db, Filter } from 'mongodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { collectionsOf, type ReadModelCollections } from './read-model-db';
 import { summariseCustomer } from './projections';
+import type { VersionSignals } from './version-signals';
 import type { CustomerProposals, DuplicateEvent, ProposalView, StoredEvent } from './views';
 
 const LIST_LIMIT = 10_000;
@@ -22,8 +23,17 @@ export interface ProposalListFilter {
 export class ProposalQueries {
   private readonly c: ReadModelCollections;
 
-  constructor(db: Db) {
+  private readonly signals: VersionSignals | undefined;
+  private readonly livePollMs: number;
+
+  /**
+   * `signals`: wake-ups when a view changes, so that `awaitVersion` need not poll (see VersionSignals);
+   * while they are live, a waiting read still looks again every `livePollMs` in case one was lost.
+   */
+  constructor(db: Db, { signals, livePollMs = 250 }: { signals?: VersionSignals; livePollMs?: number } = {}) {
     this.c = collectionsOf(db);
+    this.signals = signals;
+    this.livePollMs = livePollMs;
   }
 
   /** Includes removed proposals (tombstones): the caller decides what a removed proposal means. */
@@ -32,17 +42,26 @@ export class ProposalQueries {
   }
 
   /**
-   * Reads the view until it has reached `version` or `withinMs` have passed (polling, backing off from
-   * 10 to 100 ms), and returns the last view read. For read-your-writes (`?minVersion`) and for an
-   * early event waiting for its predecessor.
+   * Reads the view until it has reached `version` or `withinMs` have passed, and returns the last view
+   * read. For read-your-writes (`?minVersion`) and for an early event waiting for its predecessor.
+   * With live signals it reads again when the projection announces a new version (and every `livePollMs`
+   * in case one was lost); without, it polls, backing off from 10 to 100 ms.
    */
   async awaitVersion(proposalId: number, version: number, withinMs: number): Promise<ProposalView | null> {
     const deadline = Date.now() + withinMs;
     for (let pause = 10; ; pause = Math.min(pause * 2, 100)) {
-      const view = await this.byId(proposalId);
+      const announced = this.signals?.expect(proposalId);
+      const view = await this.byId(proposalId).catch((error: unknown) => {
+        announced?.cancel();
+        throw error;
+      });
       const left = deadline - Date.now();
-      if ((view?.version ?? 0) >= version || left <= 0) return view;
-      await sleep(Math.min(pause, left));
+      if ((view?.version ?? 0) >= version || left <= 0) {
+        announced?.cancel();
+        return view;
+      }
+      const wait = Math.min(this.signals?.live ? this.livePollMs : pause, left);
+      await (announced ? announced.within(wait) : sleep(wait));
     }
   }
 

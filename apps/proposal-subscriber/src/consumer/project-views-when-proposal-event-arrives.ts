@@ -64,6 +64,8 @@ export class ProjectViewsWhenProposalEventArrives {
     private readonly views: ProposalQueries,
     private readonly options: ConsumerOptions,
     private readonly logger: ConsumerLogger,
+    /** Called once an event is applied: wakes whoever waits for the proposal's new version. */
+    private readonly announce: (event: ProposalEvent) => void = () => undefined,
   ) {}
 
   /**
@@ -133,6 +135,7 @@ export class ProjectViewsWhenProposalEventArrives {
       } else {
         this.counters.projected++;
         metrics.projected.inc();
+        this.announce(event);
         const lag = Math.max(0, (Date.now() - Date.parse(event.occurredAt)) / 1000);
         metrics.lag.observe(lag);
         metrics.lastLag.set(lag);

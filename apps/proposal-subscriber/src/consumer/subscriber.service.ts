@@ -1,6 +1,6 @@
 import type { ProposalSubscriberConfig } from '@acme/config';
-import { connectAmqp, declareTopology } from '@acme/messaging';
-import { createMongoClient, ensureIndexes, ProposalProjector, ProposalQueries } from '@acme/read-model';
+import { connectAmqp, declareTopology, listenForProjectionNotices, ProjectionNoticePublisher } from '@acme/messaging';
+import { createMongoClient, ensureIndexes, ProposalProjector, ProposalQueries, VersionSignals } from '@acme/read-model';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel } from 'amqplib';
@@ -18,17 +18,26 @@ export class SubscriberService implements OnApplicationBootstrap, OnApplicationS
   readonly amqp: AmqpConnectionManager;
   readonly policy: ProjectViewsWhenProposalEventArrives;
   private channel: ChannelWrapper | undefined;
+  private noticeListener: ChannelWrapper | undefined;
+  /** Wakes an early event waiting for its predecessor: on our own applies and on every subscriber's notices. */
+  private readonly signals = new VersionSignals();
+  private readonly notices: ProjectionNoticePublisher;
 
   constructor(@Inject(SUBSCRIBER_CONFIG) private readonly config: ProposalSubscriberConfig) {
     this.mongo = createMongoClient(config.MONGO_URL);
     const db = this.mongo.db(config.MONGO_DB);
+    this.amqp = connectAmqp(config.AMQP_URL, 'acme.proposal-subscriber', this.logger);
+    this.notices = new ProjectionNoticePublisher(this.amqp);
     this.policy = new ProjectViewsWhenProposalEventArrives(
       new ProposalProjector(db),
-      new ProposalQueries(db),
+      new ProposalQueries(db, { signals: this.signals }),
       { maxAttempts: config.MAX_ATTEMPTS, maxMessageBytes: MAX_MESSAGE_BYTES, gapTimeoutMs: config.GAP_TIMEOUT_MS, gapWaitMs: config.GAP_WAIT_MS },
       this.logger,
+      (event) => {
+        this.signals.signal(event.proposalId);
+        this.notices.publish({ proposalId: event.proposalId, version: event.version });
+      },
     );
-    this.amqp = connectAmqp(config.AMQP_URL, 'acme.proposal-subscriber', this.logger);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -41,11 +50,19 @@ export class SubscriberService implements OnApplicationBootstrap, OnApplicationS
     // A failing setup (e.g. PRECONDITION_FAILED: queues declared with other TTLs) is reported here;
     // without a listener the emitter would throw and end the process.
     this.channel.on('error', (error: Error) => this.logger.error(`RabbitMQ channel setup failed: ${error.message}`));
+    this.noticeListener = listenForProjectionNotices(
+      this.amqp,
+      (notice) => this.signals.signal(notice.proposalId),
+      (live) => (this.signals.live = live),
+      this.logger,
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
     // Closing the channel stops deliveries; unacked messages go back to the queue for someone else.
     await this.channel?.close().catch(() => undefined);
+    await this.noticeListener?.close().catch(() => undefined);
+    await this.notices.close().catch(() => undefined);
     await this.amqp.close().catch(() => undefined);
     await this.mongo.close().catch(() => undefined);
   }
