@@ -9,7 +9,8 @@ import { now } from './util';
  * it started, and the servers (postgres backends, RabbitMQ's beam.smp, FerretDB). "other" is the rest of
  * the machine — other work running at the same time skews the figures, and shows up there. Postgres
  * backends count only when they serve a database of this benchmark (shared workers always count),
- * FerretDB only when it listens on MONGO_URL's port; RabbitMQ is one process for everyone.
+ * FerretDB only when it listens on MONGO_URL's port, and with the Postgres backends of its storage
+ * database (that is where FerretDB does its work); RabbitMQ is one process for everyone.
  * Processes that exit during the phase lose their ticks (short-lived connections): figures are a floor.
  */
 export type CpuGroup = string;
@@ -38,6 +39,9 @@ const ticksPerSecond = (() => {
   }
 })();
 
+/** The database FerretDB keeps its data in (scripts/infra.mjs): its backends are FerretDB's cost. */
+const FERRETDB_STORAGE_DATABASE = 'ferretdb';
+
 /** Postgres databases of this benchmark: backends serving other databases count as "other". */
 const ownDatabases = new Set<string>();
 export const claimDatabase = (name: string): void => void ownDatabases.add(name);
@@ -64,6 +68,7 @@ function groupOf(pid: number, ppid: number, comm: string): CpuGroup {
   if (comm === 'postgres') {
     // "postgres: 15/main: <user> <database> <client> <state>" for a backend; shared workers otherwise.
     const backend = /^postgres: [^:]+: \S+ (\S+) \S+\(\d+\)/.exec(cmdlineOf(pid));
+    if (backend?.[1] === FERRETDB_STORAGE_DATABASE) return 'ferretdb'; // FerretDB's work is done in its Postgres backends
     return !backend?.[1] || ownDatabases.has(backend[1]) ? 'postgres' : 'other';
   }
   if (comm === 'beam.smp' || comm.startsWith('erl')) return 'rabbitmq';

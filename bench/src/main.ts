@@ -12,7 +12,7 @@ import { e2eBench } from './e2e';
 import { closeHttpAgent } from './http-client';
 import { createCustomers, pipelineProbe, postBench, QueueDepthProbe, waitDrained } from './load';
 import { projectorBench } from './projector';
-import { rawMongo, rawPostgres, rawRabbit } from './raw';
+import { rawMongo, rawMongoReplace, rawPostgres, rawRabbit } from './raw';
 import { relayBench } from './relay';
 import { latestJson, markdown, type BenchOutcome } from './report';
 import { assertLocal, benchRoot, loadEnvFile, machineInfo, parseSettings, type BenchSettings } from './settings';
@@ -146,6 +146,7 @@ async function main(): Promise<number> {
     outcome.pg = await phase(outcome, 'raw pg', () => rawPostgres(settings));
     outcome.amqp = await phase(outcome, 'raw amqp', () => rawRabbit(settings));
     outcome.mongo = await phase(outcome, 'raw mongo', () => rawMongo(settings));
+    outcome.mongoReplace = await phase(outcome, 'raw mongo replace', () => rawMongoReplace(settings));
   }
   if (settings.phases.includes('relay')) outcome.relay = await phase(outcome, 'relay', () => relayBench(settings));
   if (settings.phases.includes('projector')) outcome.projector = await phase(outcome, 'projector', () => projectorBench(settings));

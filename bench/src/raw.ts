@@ -1,6 +1,6 @@
 import { TOPOLOGY } from '@acme/contracts';
 import { declareTopology, toProposalMessage } from '@acme/messaging';
-import { createMongoClient, storedEventOf, type StoredEvent } from '@acme/read-model';
+import { collectionsOf, createMongoClient, storedEventOf, viewOf, type ProposalView, type StoredEvent } from '@acme/read-model';
 import { newProposalId, sampleEvent } from '@acme/testing';
 import { Pool } from 'pg';
 import { connectVhost, isolatedServices } from './apps';
@@ -16,7 +16,7 @@ export interface RawResult {
   note: string;
 }
 
-/** Runs `worker` `concurrency` times in parallel until the deadline; each call does one unit of work. */
+/** Runs `unit` `concurrency` times in parallel until the deadline; each call does one unit of work. */
 async function closedLoop(concurrency: number, durationMs: number, unit: () => Promise<void>, label: string): Promise<{ count: number; seconds: number }> {
   const start = now();
   const deadline = start + durationMs;
@@ -36,6 +36,22 @@ async function closedLoop(concurrency: number, durationMs: number, unit: () => P
     }),
   );
   return { count, seconds: (now() - start) / 1000 };
+}
+
+/** One raw figure: `unit` in a closed loop of `concurrency` for the raw duration, with the CPU it took. */
+async function measureClosedLoop(
+  settings: BenchSettings,
+  what: { label: string; unitName: string; concurrency: number; note: string },
+  unit: () => Promise<void>,
+): Promise<RawResult> {
+  await unit(); // connect + warm
+  say(`${what.label}: ${what.concurrency} concurrent, ${settings.rawDurationS} s`);
+  const cpu = new CpuMeter();
+  const { count, seconds } = await closedLoop(what.concurrency, settings.rawDurationS * 1000, unit, what.unitName);
+  const report = cpu.stop();
+  const perSecond = count / seconds;
+  say(`${what.label}: ${fmt(perSecond)} ${what.unitName}/s (${fmt(count)} in ${seconds.toFixed(1)} s) — ${formatCpu(report)}`);
+  return { perSecond, count, seconds, cpu: report, note: what.note };
 }
 
 /**
@@ -73,20 +89,16 @@ export async function rawPostgres(settings: BenchSettings): Promise<RawResult> {
         throw error;
       }
     };
-    await tx(); // connect + warm
-    say(`raw Postgres: two-row transactions, ${settings.pgPoolSize} clients, ${settings.rawDurationS} s`);
-    const cpu = new CpuMeter();
-    const { count, seconds } = await closedLoop(settings.pgPoolSize, settings.rawDurationS * 1000, tx, 'pg commits');
-    const report = cpu.stop();
-    const perSecond = count / seconds;
-    say(`raw Postgres: ${fmt(perSecond)} tx/s (${fmt(count)} in ${seconds.toFixed(1)} s) — ${formatCpu(report)}`);
-    return {
-      perSecond,
-      count,
-      seconds,
-      cpu: report,
-      note: `BEGIN; INSERT proposals; INSERT proposalevents (jsonb payload, NOTIFY trigger); COMMIT — pool ${settings.pgPoolSize}, ${settings.pgPoolSize} concurrent clients`,
-    };
+    return measureClosedLoop(
+      settings,
+      {
+        label: 'raw Postgres: two-row transactions',
+        unitName: 'pg commits',
+        concurrency: settings.pgPoolSize,
+        note: `BEGIN; INSERT proposals; INSERT proposalevents (jsonb payload, NOTIFY trigger); COMMIT — pool ${settings.pgPoolSize}, ${settings.pgPoolSize} concurrent clients`,
+      },
+      tx,
+    );
   });
 }
 
@@ -189,19 +201,51 @@ export async function rawMongo(settings: BenchSettings): Promise<RawResult> {
       const event = sampleEvent(newProposalId(), 1);
       await collection.insertOne(storedEventOf(event, 0, new Date()));
     };
-    await insert();
-    say(`raw Mongo: insertOne, ${settings.mongoConcurrency} concurrent, ${settings.rawDurationS} s`);
-    const cpu = new CpuMeter();
-    const { count, seconds } = await closedLoop(settings.mongoConcurrency, settings.rawDurationS * 1000, insert, 'mongo inserts');
-    const report = cpu.stop();
-    const perSecond = count / seconds;
-    say(`raw Mongo: ${fmt(perSecond)} inserts/s (${fmt(count)} in ${seconds.toFixed(1)} s) — ${formatCpu(report)}`);
-    return {
-      perSecond,
-      count,
-      seconds,
-      cpu: report,
-      note: `mongodb driver insertOne of a ~1 KB event-store document (unique eventId index), ${settings.mongoConcurrency} concurrent, maxPoolSize 20 as the subscriber`,
+    return measureClosedLoop(
+      settings,
+      {
+        label: 'raw Mongo: insertOne',
+        unitName: 'mongo inserts',
+        concurrency: settings.mongoConcurrency,
+        note: `mongodb driver insertOne of a ~1 KB event-store document (unique eventId index), ${settings.mongoConcurrency} concurrent, maxPoolSize 20 as the subscriber`,
+      },
+      insert,
+    );
+  });
+}
+
+/**
+ * MongoDB (FerretDB here): the projector's floor for an update event — one conditional replaceOne of a
+ * proposal view (`{_id, version}` filter, as the projector writes it), `mongoConcurrency` at once, on
+ * 5,000 views. Not one of latest.json's keys: it is the ceiling that explains projector_events_per_s.
+ */
+export async function rawMongoReplace(settings: BenchSettings): Promise<RawResult> {
+  return scoped(async (cleanup) => {
+    const { mongo } = await isolatedServices(cleanup, { mongo: true });
+    if (!mongo) throw new Error('no mongo database');
+    const client = createMongoClient(mongo.url);
+    cleanup.add('raw mongo client', () => client.close());
+    const views = collectionsOf(client.db(mongo.dbName)).proposals;
+    const count = 5_000;
+    const seeded = Array.from({ length: count }, () => viewOf(sampleEvent(newProposalId(), 1), new Date()));
+    await views.insertMany(seeded);
+    const versions = new Map(seeded.map((v) => [v._id, v.version]));
+    let next = 0;
+    const replace = async () => {
+      const view = seeded[next++ % count] as ProposalView;
+      const version = versions.get(view._id) ?? 1;
+      versions.set(view._id, version + 1);
+      await views.replaceOne({ _id: view._id, version }, { ...view, version: version + 1 });
     };
+    return measureClosedLoop(
+      settings,
+      {
+        label: 'raw Mongo: conditional replaceOne',
+        unitName: 'mongo replaces',
+        concurrency: settings.mongoConcurrency,
+        note: `mongodb driver replaceOne({_id, version}) of a proposal view among ${fmt(count)}, ${settings.mongoConcurrency} concurrent — what each update event costs the projector at least`,
+      },
+      replace,
+    );
   });
 }

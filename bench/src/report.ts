@@ -15,6 +15,8 @@ export interface BenchOutcome {
   pg?: RawResult;
   amqp?: RawResult;
   mongo?: RawResult;
+  /** Conditional replaceOne of a view: the projector's floor per update event (details only, not a latest.json key). */
+  mongoReplace?: RawResult;
   relay?: RelayResult;
   projector?: ProjectorResult;
   post?: PostResult;
@@ -145,6 +147,7 @@ export function markdown(o: BenchOutcome): string {
   lines.push(`| pg_tx_per_s | ${fmt(num('pg_tx_per_s'))} | ${o.pg?.note ?? 'not run'} |`);
   lines.push(`| amqp_confirmed_per_s | ${fmt(num('amqp_confirmed_per_s'))} | ${o.amqp?.note ?? 'not run'} |`);
   lines.push(`| mongo_inserts_per_s | ${fmt(num('mongo_inserts_per_s'))} | ${o.mongo?.note ?? 'not run'} |`);
+  if (o.mongoReplace) lines.push(`| (mongo_replaces_per_s) | ${fmt(whole(o.mongoReplace.perSecond))} | ${o.mongoReplace.note} |`);
   lines.push('');
 
   const details: string[] = [];
@@ -179,24 +182,17 @@ export function markdown(o: BenchOutcome): string {
   for (const [phase, message] of Object.entries(o.errors)) details.push(`- **${phase} FAILED**: ${message.split('\n')[0]}`);
   if (details.length) lines.push(...details, '');
 
-  const cpuRows = [
-    cpuRow('raw pg', o.pg?.cpu),
-    cpuRow('raw amqp', o.amqp?.cpu),
-    cpuRow('raw mongo', o.mongo?.cpu),
-    cpuRow('relay', o.relay?.cpu),
-    cpuRow('projector', o.projector?.cpu),
-    cpuRow('post load', o.post?.cpu),
-    cpuRow('e2e', o.e2e?.cpu),
-  ].filter((r): r is string => r !== undefined);
   const phasesCpu: [string, CpuReport | undefined][] = [
     ['raw pg', o.pg?.cpu],
     ['raw amqp', o.amqp?.cpu],
     ['raw mongo', o.mongo?.cpu],
+    ['raw mongo replace', o.mongoReplace?.cpu],
     ['relay', o.relay?.cpu],
     ['projector', o.projector?.cpu],
     ['post load', o.post?.cpu],
     ['e2e', o.e2e?.cpu],
   ];
+  const cpuRows = phasesCpu.map(([name, cpu]) => cpuRow(name, cpu)).filter((r): r is string => r !== undefined);
   const noisy = phasesCpu.filter(([, cpu]) => (cpu?.percentOfCore.other ?? 0) >= NOISY_OTHER_PERCENT).map(([name, cpu]) => `${name} (${cpu?.percentOfCore.other}%)`);
   if (noisy.length) {
     lines.push(
