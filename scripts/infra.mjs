@@ -5,7 +5,7 @@
 //        node scripts/infra.mjs stop          (stops the FerretDB this project started, if any)
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -115,17 +115,26 @@ export async function ensureRabbit(amqpUrl) {
   say('RabbitMQ started');
 }
 
-/** Builds the FerretDB runner in tools/ferretdb once; cached by the hash of its sources. */
+/**
+ * Builds the FerretDB runner in tools/ferretdb once; cached by the hash of its sources. `.acme/bin/ferretdb`
+ * always links the build of the current sources: the tests start their private FerretDB from it.
+ */
 export function buildFerretDb() {
   const dir = join(root, 'tools', 'ferretdb');
   const hash = createHash('sha256');
   for (const f of readdirSync(dir).filter((name) => /\.(go|mod|sum)$/.test(name)).sort()) hash.update(f).update(readFileSync(join(dir, f)));
-  const binary = join(stateDir, 'bin', `ferretdb-${hash.digest('hex').slice(0, 12)}`);
-  if (existsSync(binary)) return binary;
-  if (!has('go')) throw new Error('no MongoDB answers and Go is not installed to build FerretDB (see README: Troubleshooting)');
-  mkdirSync(join(stateDir, 'bin'), { recursive: true });
-  say('building FerretDB v1.24 from the Go module proxy (first time only, ~1-2 min)…');
-  execFileSync('go', ['build', '-trimpath', '-o', binary, '.'], { cwd: dir, stdio: 'inherit' });
+  const name = `ferretdb-${hash.digest('hex').slice(0, 12)}`;
+  const binary = join(stateDir, 'bin', name);
+  if (!existsSync(binary)) {
+    if (!has('go')) throw new Error('no MongoDB answers and Go is not installed to build FerretDB (see README: Troubleshooting)');
+    mkdirSync(join(stateDir, 'bin'), { recursive: true });
+    say('building FerretDB v1.24 from the Go module proxy (first time only, ~1-2 min)…');
+    execFileSync('go', ['build', '-trimpath', '-o', binary, '.'], { cwd: dir, stdio: 'inherit' });
+  }
+  const link = join(stateDir, 'bin', 'ferretdb');
+  const fresh = `${link}.${process.pid}`;
+  symlinkSync(name, fresh); // relative, then renamed over the old link: never a moment without one
+  renameSync(fresh, link);
   return binary;
 }
 
@@ -160,7 +169,9 @@ export async function startFerretDb(port, databaseUrl) {
 }
 
 /** @param {string} mongoUrl @param {string} databaseUrl */
-export async function ensureMongo(mongoUrl, databaseUrl) {
+export async function ensureMongo(mongoUrl, databaseUrl, { privateFerretDb = false } = {}) {
+  // The tests also start FerretDBs of their own (to kill them): they need the runner built, whatever answers here.
+  if (privateFerretDb) buildFerretDb();
   if (await mongoAnswers(mongoUrl)) return say(`MongoDB-compatible server answers at ${new URL(mongoUrl).host}`);
   if (!isLocal(mongoUrl)) throw new Error(`MongoDB does not answer at ${new URL(mongoUrl).host}`);
   // No MongoDB server package here: FerretDB speaks the MongoDB wire protocol (see README: Why FerretDB).
@@ -181,13 +192,14 @@ export async function ensureSchema(databaseUrl) {
   say(`schema ${applied.length ? `applied: ${applied.join(', ')}` : 'up to date'} (${new URL(databaseUrl).pathname.slice(1)})`);
 }
 
-export async function ensureInfra({ schema = false } = {}) {
+/** `privateFerretDb`: also build the FerretDB runner that tests and chaos start on ports of their own. */
+export async function ensureInfra({ schema = false, privateFerretDb = false } = {}) {
   const env = loadLocalEnv();
   const required = ['DATABASE_URL', 'AMQP_URL', 'MONGO_URL'];
   for (const name of required) if (!env[name]) throw new Error(`${name} is not set (.env)`);
   // FerretDB keeps its data in PostgreSQL, so PostgreSQL comes first.
   await Promise.all([ensurePostgres(String(env.DATABASE_URL)), ensureRabbit(String(env.AMQP_URL))]);
-  await ensureMongo(String(env.MONGO_URL), String(env.DATABASE_URL));
+  await ensureMongo(String(env.MONGO_URL), String(env.DATABASE_URL), { privateFerretDb });
   if (schema) await ensureSchema(String(env.DATABASE_URL));
 }
 
@@ -209,7 +221,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     if (stopFerretDb()) say('stopped FerretDB');
     process.exit(0);
   }
-  ensureInfra({ schema: process.argv.includes('--schema') }).catch((error) => {
+  ensureInfra({ schema: process.argv.includes('--schema'), privateFerretDb: process.argv.includes('--private-ferretdb') }).catch((error) => {
     console.error(`[infra] ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   });

@@ -1,6 +1,6 @@
 import { ensureDatabase } from '@acme/write-persistence';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -45,7 +45,7 @@ export function freePort(): Promise<number> {
 
 /**
  * A private FerretDB process for tests that stop and start MongoDB (the shared one stays untouched).
- * Uses the binary that scripts/infra.mjs built into .acme/bin.
+ * Runs the build of the current tools/ferretdb sources (`.acme/bin/ferretdb`, linked by scripts/infra.mjs).
  */
 export class PrivateFerretDb {
   private process: ChildProcess | undefined;
@@ -108,14 +108,9 @@ export class PrivateFerretDb {
   }
 }
 
+/** The runner built from the current tools/ferretdb sources (scripts/infra.mjs keeps this link on it). */
 function ferretBinary(): string {
-  const dir = join(repoRoot, '.acme', 'bin');
-  const found = existsSync(dir)
-    ? readdirSync(dir)
-        .filter((f) => f.startsWith('ferretdb-'))
-        .map((f) => join(dir, f))
-        .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)
-    : [];
-  if (!found[0]) throw new Error('FerretDB is not built: run `node scripts/infra.mjs` first');
-  return found[0];
+  const link = join(repoRoot, '.acme', 'bin', 'ferretdb');
+  if (!existsSync(link)) throw new Error('FerretDB is not built: run `node scripts/infra.mjs --private-ferretdb` (npm test does)');
+  return link;
 }
