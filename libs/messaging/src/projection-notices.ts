@@ -44,6 +44,7 @@ export class ProjectionNoticePublisher {
   constructor(amqp: AmqpConnectionManager) {
     this.wrapper = amqp.createChannel({
       name: 'projection-notices',
+      confirm: false,
       setup: async (channel: Channel) => {
         await declareNoticeExchange(channel);
         channel.once('close', () => (this.channel = null));
@@ -88,6 +89,7 @@ export function listenForProjectionNotices(
 ): ChannelWrapper {
   const wrapper = amqp.createChannel({
     name: 'projection-notice-listener',
+    confirm: false,
     setup: async (channel: Channel) => {
       await declareNoticeExchange(channel);
       const { queue } = await channel.assertQueue('', {
