@@ -1,6 +1,6 @@
 import { HEADERS, TOPOLOGY, type ProposalEvent } from '@acme/contracts';
 import { connectAmqp, declareTopology, toProposalMessage } from '@acme/messaging';
-import { collectionsOf, createMongoClient, ensureIndexes, ProposalProjector, ProposalQueries } from '@acme/read-model';
+import { collectionsOf, createMongoClient, ensureIndexes, ProposalProjector, ProposalQueries, VersionSignals } from '@acme/read-model';
 import {
   createTestVhost,
   newProposalId,
@@ -36,7 +36,15 @@ describe('ProjectViewsWhenProposalEventArrives against RabbitMQ and the MongoDB-
     mongo = createMongoClient(ferret.url);
     const db = mongo.db(dbName);
     await ensureIndexes(db);
-    policy = new ProjectViewsWhenProposalEventArrives(new ProposalProjector(db), new ProposalQueries(db), { maxAttempts: 3, maxMessageBytes: 64 * 1024, gapTimeoutMs: 1_500, gapWaitMs: 400 }, quiet);
+    // Wired as SubscriberService does, minus RabbitMQ notices: its own applies wake its own waits.
+    const signals = new VersionSignals();
+    policy = new ProjectViewsWhenProposalEventArrives(
+      new ProposalProjector(db),
+      new ProposalQueries(db, { signals }),
+      { maxAttempts: 3, maxMessageBytes: 64 * 1024, gapTimeoutMs: 1_500, gapWaitMs: 400 },
+      quiet,
+      (event) => signals.signal(event.proposalId),
+    );
     amqp = connectAmqp(vhost.url, 'test-subscriber', quiet);
     const channel = amqp.createChannel({
       setup: async (ch: ConfirmChannel) => {
@@ -110,6 +118,7 @@ describe('ProjectViewsWhenProposalEventArrives against RabbitMQ and the MongoDB-
     // Given version 2 of a proposal, and its version 1 published 50 ms later (another relay was slower)
     const id = newProposalId();
     const retriedBefore = policy.counters.retried;
+    const waitedBefore = policy.counters.waitedInPlace;
     publish(sampleEvent(id, 2, { notes: 'v2' }));
     await new Promise((r) => setTimeout(r, 50));
     publish(sampleEvent(id, 1));
@@ -122,6 +131,7 @@ describe('ProjectViewsWhenProposalEventArrives against RabbitMQ and the MongoDB-
     const history = await views().eventStore.find({ proposalId: id }).sort({ version: 1 }).toArray();
     expect(history.map((e) => e.appliedOnVersion)).toEqual([0, 1]);
     expect(policy.counters.retried).toBe(retriedBefore);
+    expect(policy.counters.waitedInPlace).toBe(waitedBefore + 1);
   });
 
   it('dead-letters malformed messages with the reason, and keeps projecting good ones', async () => {

@@ -17,6 +17,7 @@ const metrics = {
   duplicates: new Counter({ name: 'acme_duplicates_total', help: 'Duplicate deliveries detected and ignored' }),
   deadLettered: new Counter({ name: 'acme_dead_lettered_total', help: 'Messages sent to the DLQ' }),
   retried: new Counter({ name: 'acme_events_retried_total', help: 'Messages sent to the retry queue' }),
+  waitedInPlace: new Counter({ name: 'acme_gap_waits_total', help: 'Early events that waited in place for their predecessor' }),
   lag: new Histogram({
     name: 'acme_projection_lag_seconds',
     help: 'From the event (command committed) to its projection: end-to-end lag',
@@ -43,6 +44,8 @@ export interface ConsumerCounters {
   duplicates: number;
   retried: number;
   deadLettered: number;
+  /** Early events that waited in place for their predecessor (GAP_WAIT_MS) before one more try. */
+  waitedInPlace: number;
 }
 
 /**
@@ -56,7 +59,7 @@ export interface ConsumerCounters {
  */
 export class ProjectViewsWhenProposalEventArrives {
   private readonly serial = new KeyedSerialQueue();
-  readonly counters: ConsumerCounters = { projected: 0, duplicates: 0, retried: 0, deadLettered: 0 };
+  readonly counters: ConsumerCounters = { projected: 0, duplicates: 0, retried: 0, deadLettered: 0, waitedInPlace: 0 };
   private mongoDown = false;
 
   constructor(
@@ -97,7 +100,11 @@ export class ProjectViewsWhenProposalEventArrives {
       // With several subscribers, consecutive events of one proposal often reach different subscribers
       // at the same moment: the predecessor is being applied elsewhere right now. Waiting a moment
       // (message unacked) spares a trip through the retry queue; then one more try, retry queue or not.
-      await this.views.awaitVersion(event.proposalId, event.version - 1, this.options.gapWaitMs).catch(() => null);
+      this.counters.waitedInPlace++;
+      metrics.waitedInPlace.inc();
+      // The try just read the view behind: wait first. (No announcement can slip in between: the try's
+      // read and this wait's registration run in the same turn of the event loop.)
+      await this.views.awaitVersion(event.proposalId, event.version - 1, this.options.gapWaitMs, { readFirst: false }).catch(() => null);
       await this.serial.run(event.proposalId, () => this.attempt(channel, message, event, false));
     }
   }
