@@ -479,6 +479,32 @@ describe('query-api over HTTP, on views written by the real projector', () => {
   });
 });
 
+describe('query-api request logs', () => {
+  it('logs each request as one JSON line with its trace id, but not the /health and /metrics probes', async () => {
+    // given query-api logging at info
+    const mongo = await createTestMongo();
+    const app = await RunningApp.start('query-api', { MONGO_URL: testEnv().mongoUrl, MONGO_DB: mongo.dbName, AMQP_URL: '', LOG_LEVEL: 'info' });
+    try {
+      // when probed, then asked for a proposal
+      await http('GET', `${app.url}/health`);
+      await http('GET', `${app.url}/metrics`);
+      const res = await http('GET', `${app.url}/proposals/424242`);
+      await waitFor(() => Promise.resolve(app.output.includes('/proposals/424242')), 'the request log line', 5_000);
+
+      // then the request is logged with its trace id, the probes are not
+      const completed = app.output
+        .split('\n')
+        .filter((line) => line.includes('"msg":"request completed"'))
+        .map((line) => JSON.parse(line) as { req: { url: string }; traceId?: string });
+      expect(completed.map((l) => l.req.url)).toEqual(['/proposals/424242']);
+      expect(completed[0]?.traceId).toBe(res.headers.get('traceparent')?.split('-')[1]);
+    } finally {
+      await app.stop();
+      await mongo.drop();
+    }
+  });
+});
+
 describe('query-api with projection notices (AMQP_URL set): read-your-writes without polling', () => {
   // The fallback poll is a minute and the wait 20 s: a read that returns in time was woken by a notice.
   const POLL_MS = 60_000;

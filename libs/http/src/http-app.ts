@@ -32,7 +32,9 @@ function loggerModule(name: string, level: string) {
       messageKey: 'msg',
       genReqId: (req: IncomingMessage) => traceIdOf(header(req, 'traceparent')) ?? randomUUID(),
       customProps: (req: IncomingMessage) => ({ traceId: traceIdOf(header(req, 'traceparent')) }),
-      autoLogging: { ignore: (req: IncomingMessage) => /^\/(health|metrics)\b/.test(req.url ?? '') },
+      // Probes (the lab console polls /health every second) are not logged. Under Fastify the middleware
+      // sees `url` relative to its mount point; `originalUrl` is the path as requested.
+      autoLogging: { ignore: (req: IncomingMessage & { originalUrl?: string }) => /^\/(health|metrics)\b/.test(req.originalUrl ?? req.url ?? '') },
       serializers: {
         req: (req: { method?: string; url?: string }) => ({ method: req.method, url: req.url }),
         res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
