@@ -6,7 +6,8 @@ import { Pool } from 'pg';
 import { connectVhost, isolatedServices } from './apps';
 import { CpuMeter, formatCpu, type CpuReport } from './cpu';
 import type { BenchSettings } from './settings';
-import { fmt, now, say, scoped, withTimeout } from './util';
+import type { Db } from 'mongodb';
+import { fmt, now, say, scoped, withTimeout, type Cleanup } from './util';
 
 export interface RawResult {
   perSecond: number;
@@ -185,17 +186,22 @@ export async function rawRabbit(settings: BenchSettings): Promise<RawResult> {
   });
 }
 
+/** A Mongo database of its own, through a client with the read side's settings; both go with `cleanup`. */
+async function freshMongoDb(cleanup: Cleanup): Promise<Db> {
+  const { mongo } = await isolatedServices(cleanup, { mongo: true });
+  if (!mongo) throw new Error('no mongo database');
+  const client = createMongoClient(mongo.url);
+  cleanup.add('raw mongo client', () => client.close());
+  return client.db(mongo.dbName);
+}
+
 /**
  * MongoDB (FerretDB here): single-document insertOne of a proposaleventstore-like document (~1 KB, unique
  * eventId index as in the read model), `mongoConcurrency` at once, with the read side's client settings.
  */
 export async function rawMongo(settings: BenchSettings): Promise<RawResult> {
   return scoped(async (cleanup) => {
-    const { mongo } = await isolatedServices(cleanup, { mongo: true });
-    if (!mongo) throw new Error('no mongo database');
-    const client = createMongoClient(mongo.url);
-    cleanup.add('raw mongo client', () => client.close());
-    const collection = client.db(mongo.dbName).collection<StoredEvent>('bench_inserts');
+    const collection = (await freshMongoDb(cleanup)).collection<StoredEvent>('bench_inserts');
     await collection.createIndex({ eventId: 1 }, { unique: true, name: 'eventId_unique' });
     const insert = async () => {
       const event = sampleEvent(newProposalId(), 1);
@@ -221,11 +227,7 @@ export async function rawMongo(settings: BenchSettings): Promise<RawResult> {
  */
 export async function rawMongoReplace(settings: BenchSettings): Promise<RawResult> {
   return scoped(async (cleanup) => {
-    const { mongo } = await isolatedServices(cleanup, { mongo: true });
-    if (!mongo) throw new Error('no mongo database');
-    const client = createMongoClient(mongo.url);
-    cleanup.add('raw mongo client', () => client.close());
-    const views = collectionsOf(client.db(mongo.dbName)).proposals;
+    const views = collectionsOf(await freshMongoDb(cleanup)).proposals;
     const count = 5_000;
     const seeded = Array.from({ length: count }, () => viewOf(sampleEvent(newProposalId(), 1), new Date()));
     await views.insertMany(seeded);
