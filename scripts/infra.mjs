@@ -126,13 +126,17 @@ export function buildFerretDb() {
   const name = `ferretdb-${hash.digest('hex').slice(0, 12)}`;
   const binary = join(stateDir, 'bin', name);
   if (!existsSync(binary)) {
-    if (!has('go')) throw new Error('no MongoDB answers and Go is not installed to build FerretDB (see README: Troubleshooting)');
+    if (!has('go')) throw new Error('FerretDB is needed and Go is not installed to build it (see README: Troubleshooting)');
     mkdirSync(join(stateDir, 'bin'), { recursive: true });
     say('building FerretDB v1.24 from the Go module proxy (first time only, ~1-2 min)…');
-    execFileSync('go', ['build', '-trimpath', '-o', binary, '.'], { cwd: dir, stdio: 'inherit' });
+    // Built under a temporary name, then renamed: a concurrent run never sees a half-written binary.
+    const building = `${binary}.${process.pid}`;
+    execFileSync('go', ['build', '-trimpath', '-o', building, '.'], { cwd: dir, stdio: 'inherit' });
+    renameSync(building, binary);
   }
   const link = join(stateDir, 'bin', 'ferretdb');
   const fresh = `${link}.${process.pid}`;
+  rmSync(fresh, { force: true }); // left by a crashed run with the same pid
   symlinkSync(name, fresh); // relative, then renamed over the old link: never a moment without one
   renameSync(fresh, link);
   return binary;

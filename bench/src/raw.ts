@@ -237,7 +237,9 @@ export async function rawMongoReplace(settings: BenchSettings): Promise<RawResul
       const view = seeded[next++ % count] as ProposalView;
       const version = versions.get(view._id) ?? 1;
       versions.set(view._id, version + 1);
-      await views.replaceOne({ _id: view._id, version }, { ...view, version: version + 1 });
+      const { matchedCount } = await views.replaceOne({ _id: view._id, version }, { ...view, version: version + 1 });
+      // A miss is cheaper than a replace and would flatter the figure: it must not happen.
+      if (matchedCount !== 1) throw new Error(`raw replace of view ${view._id} at version ${version} matched nothing`);
     };
     return measureClosedLoop(
       settings,

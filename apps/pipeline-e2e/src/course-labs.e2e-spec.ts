@@ -22,6 +22,11 @@ describe('course labs, end to end', () => {
     // query-api re-reads a waiting `?minVersion` view only once a minute on its own, and at the end of
     // the wait: in these tests the subscriber's projection notices are what answer read-your-writes.
     pipeline = await TestPipeline.start({ env: { MIN_VERSION_POLL_MS: '60000', MIN_VERSION_WAIT_MS: String(MIN_VERSION_WAIT_MS) } });
+    await waitFor(
+      async () => (await http('GET', `${pipeline.queryApi.url}/health`)).body.readYourWrites === 'notified',
+      'query-api to listen for projection notices',
+      10_000,
+    );
   });
 
   afterAll(async () => {

@@ -17,6 +17,7 @@ export class ReadModel implements OnModuleInit, OnApplicationShutdown {
   private readonly client: MongoClient;
   private readonly signals = new VersionSignals();
   private readonly amqp: AmqpConnectionManager | undefined;
+  private readonly notices: { close(): Promise<void> } | undefined;
   readonly queries: ProposalQueries;
 
   constructor(@Inject(QUERY_API_CONFIG) readonly config: QueryApiConfig) {
@@ -24,7 +25,7 @@ export class ReadModel implements OnModuleInit, OnApplicationShutdown {
     this.queries = new ProposalQueries(this.client.db(config.MONGO_DB), { signals: this.signals, livePollMs: config.MIN_VERSION_POLL_MS });
     if (config.AMQP_URL) {
       this.amqp = connectAmqp(config.AMQP_URL, 'acme.query-api', this.logger);
-      listenForProjectionNotices(
+      this.notices = listenForProjectionNotices(
         this.amqp,
         (notice) => this.signals.signal(notice.proposalId),
         (live) => (this.signals.live = live),
@@ -50,6 +51,7 @@ export class ReadModel implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.notices?.close().catch(() => undefined);
     await this.amqp?.close().catch(() => undefined);
     await this.client.close();
   }

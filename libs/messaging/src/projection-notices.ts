@@ -37,21 +37,70 @@ export function parseProjectionNotice(content: Buffer): ProjectionNotice | null 
   }
 }
 
-export class ProjectionNoticePublisher {
-  private channel: Channel | null = null;
-  private readonly wrapper: ChannelWrapper;
+/** How long a notice channel closed by the broker alone waits before it is opened again. */
+const REOPEN_DELAY_MS = 5_000;
 
-  constructor(amqp: AmqpConnectionManager) {
-    this.wrapper = amqp.createChannel({
-      name: 'projection-notices',
+/**
+ * A channel of its own for notices, set up by `setup` on every (re)connect — and also reopened when the
+ * broker closes just this channel (a missing exchange, a cancelled consumer), which amqp-connection-manager
+ * would only do after the next reconnect. A channel error is handled here: unhandled, amqplib would turn
+ * it into a connection error and take the app's other channels (the consumer's) down with it.
+ */
+function noticeChannel(
+  amqp: AmqpConnectionManager,
+  name: string,
+  setup: (channel: Channel) => Promise<void>,
+  onError: (error: Error) => void,
+): { waitForConnect(): Promise<void>; close(): Promise<void> } {
+  let closing = false;
+  let wrapper: ChannelWrapper;
+  const open = () => {
+    let replaced = false;
+    const current = amqp.createChannel({
+      name,
       confirm: false,
       setup: async (channel: Channel) => {
+        channel.on('error', onError);
+        channel.once('close', () => {
+          if (closing || replaced) return;
+          // Closed alone or with the connection: either way a fresh wrapper sets up at the next chance.
+          replaced = true;
+          setTimeout(() => {
+            void current.close().catch(() => undefined);
+            if (!closing) open();
+          }, REOPEN_DELAY_MS).unref();
+        });
+        await setup(channel);
+      },
+    });
+    current.on('error', onError); // a failed setup: the broker closes the channel, and it opens again
+    wrapper = current;
+  };
+  open();
+  return {
+    waitForConnect: () => wrapper.waitForConnect(),
+    close: async () => {
+      closing = true;
+      await wrapper.close();
+    },
+  };
+}
+
+export class ProjectionNoticePublisher {
+  private channel: Channel | null = null;
+  private readonly notices: { waitForConnect(): Promise<void>; close(): Promise<void> };
+
+  constructor(amqp: AmqpConnectionManager, logger: StateLogger) {
+    this.notices = noticeChannel(
+      amqp,
+      'projection-notices',
+      async (channel) => {
         await declareNoticeExchange(channel);
         channel.once('close', () => (this.channel = null));
         this.channel = channel;
       },
-    });
-    this.wrapper.on('error', () => undefined); // a failed setup is retried on the next reconnect
+      (error) => logger.warn(`projection notices not sent (${error.message}); waiting reads fall back to polling`),
+    );
   }
 
   /** Fire and forget; while there is no channel the notice is dropped, not queued. */
@@ -68,29 +117,29 @@ export class ProjectionNoticePublisher {
 
   /** Resolves once the channel is up (notices published before that are dropped). */
   waitForConnect(): Promise<void> {
-    return this.wrapper.waitForConnect();
+    return this.notices.waitForConnect();
   }
 
   close(): Promise<void> {
-    return this.wrapper.close();
+    return this.notices.close();
   }
 }
 
 /**
  * Consumes every projection notice (a private queue bound to the fanout exchange, declared again after
- * each reconnect). `onLive(true)` once notices flow, `onLive(false)` when the channel goes: the waiter
- * then falls back to polling.
+ * each reconnect). `onLive(true)` once notices flow, `onLive(false)` when the channel or its consumer
+ * goes: waiting reads then fall back to polling until it is back.
  */
 export function listenForProjectionNotices(
   amqp: AmqpConnectionManager,
   onNotice: (notice: ProjectionNotice) => void,
   onLive: (live: boolean) => void,
   logger: StateLogger,
-): ChannelWrapper {
-  const wrapper = amqp.createChannel({
-    name: 'projection-notice-listener',
-    confirm: false,
-    setup: async (channel: Channel) => {
+): { close(): Promise<void> } {
+  return noticeChannel(
+    amqp,
+    'projection-notice-listener',
+    async (channel) => {
       await declareNoticeExchange(channel);
       const { queue } = await channel.assertQueue('', {
         exclusive: true,
@@ -102,14 +151,19 @@ export function listenForProjectionNotices(
       await channel.consume(
         queue,
         (message) => {
-          const notice = message && parseProjectionNotice(message.content);
+          if (message === null) {
+            // The broker cancelled us (our queue was deleted): close, so that the channel opens anew.
+            onLive(false);
+            void channel.close().catch(() => undefined);
+            return;
+          }
+          const notice = parseProjectionNotice(message.content);
           if (notice) onNotice(notice);
         },
         { noAck: true },
       );
       onLive(true);
     },
-  });
-  wrapper.on('error', (error: Error) => logger.warn(`projection notices unavailable (${error.message}); reads poll instead`));
-  return wrapper;
+    (error) => logger.warn(`projection notices unavailable (${error.message}); waiting reads poll instead`),
+  );
 }

@@ -47,28 +47,21 @@ export class ProposalQueries {
    * With live signals it reads again when the projection announces a new version (and every `livePollMs`
    * in case one was lost); without, it polls, backing off from 10 to 100 ms.
    */
-  async awaitVersion(
-    proposalId: number,
-    version: number,
-    withinMs: number,
-    { readFirst = true }: { readFirst?: boolean } = {},
-  ): Promise<ProposalView | null> {
+  async awaitVersion(proposalId: number, version: number, withinMs: number): Promise<ProposalView | null> {
     const deadline = Date.now() + withinMs;
-    // `readFirst: false`: the caller has just read the view behind, so the first round only waits.
-    let read = readFirst;
-    for (let pause = 10; ; pause = Math.min(pause * 2, 100), read = true) {
+    for (let pause = 10; ; pause = Math.min(pause * 2, 100)) {
+      // Registered before the read: an announcement that arrives while we read is not missed.
       const announced = this.signals?.expect(proposalId);
-      if (read) {
-        const view = await this.byId(proposalId).catch((error: unknown) => {
-          announced?.cancel();
-          throw error;
-        });
-        if ((view?.version ?? 0) >= version || Date.now() >= deadline) {
-          announced?.cancel();
-          return view;
-        }
+      const view = await this.byId(proposalId).catch((error: unknown) => {
+        announced?.cancel();
+        throw error;
+      });
+      const left = deadline - Date.now();
+      if ((view?.version ?? 0) >= version || left <= 0) {
+        announced?.cancel();
+        return view;
       }
-      const wait = Math.max(0, Math.min(this.signals?.live ? this.livePollMs : pause, deadline - Date.now()));
+      const wait = Math.min(this.signals?.live ? this.livePollMs : pause, left);
       await (announced ? announced.within(wait) : sleep(wait));
     }
   }

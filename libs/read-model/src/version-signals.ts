@@ -43,7 +43,7 @@ export class VersionSignals {
     for (const wake of set) wake();
   }
 
-  /** Proposals someone is waiting for (for tests and health). */
+  /** Proposals someone is waiting for (the tests check that none are left behind). */
   get waiting(): number {
     return this.waiters.size;
   }

@@ -102,9 +102,7 @@ export class ProjectViewsWhenProposalEventArrives {
       // (message unacked) spares a trip through the retry queue; then one more try, retry queue or not.
       this.counters.waitedInPlace++;
       metrics.waitedInPlace.inc();
-      // The try just read the view behind: wait first. (No announcement can slip in between: the try's
-      // read and this wait's registration run in the same turn of the event loop.)
-      await this.views.awaitVersion(event.proposalId, event.version - 1, this.options.gapWaitMs, { readFirst: false }).catch(() => null);
+      await this.views.awaitVersion(event.proposalId, event.version - 1, this.options.gapWaitMs).catch(() => null);
       await this.serial.run(event.proposalId, () => this.attempt(channel, message, event, false));
     }
   }

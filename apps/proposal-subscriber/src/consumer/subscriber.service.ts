@@ -18,7 +18,7 @@ export class SubscriberService implements OnApplicationBootstrap, OnApplicationS
   readonly amqp: AmqpConnectionManager;
   readonly policy: ProjectViewsWhenProposalEventArrives;
   private channel: ChannelWrapper | undefined;
-  private noticeListener: ChannelWrapper | undefined;
+  private noticeListener: { close(): Promise<void> } | undefined;
   /** Wakes an early event waiting for its predecessor: on our own applies and on every subscriber's notices. */
   private readonly signals = new VersionSignals();
   private readonly notices: ProjectionNoticePublisher;
@@ -27,7 +27,7 @@ export class SubscriberService implements OnApplicationBootstrap, OnApplicationS
     this.mongo = createMongoClient(config.MONGO_URL);
     const db = this.mongo.db(config.MONGO_DB);
     this.amqp = connectAmqp(config.AMQP_URL, 'acme.proposal-subscriber', this.logger);
-    this.notices = new ProjectionNoticePublisher(this.amqp);
+    this.notices = new ProjectionNoticePublisher(this.amqp, this.logger);
     this.policy = new ProjectViewsWhenProposalEventArrives(
       new ProposalProjector(db),
       new ProposalQueries(db, { signals: this.signals }),
