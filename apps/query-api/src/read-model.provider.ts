@@ -1,5 +1,5 @@
 import type { QueryApiConfig } from '@acme/config';
-import { connectAmqp, listenForProjectionNotices } from '@acme/messaging';
+import { connectAmqp, listenForProjectionNotices, type NoticeChannel } from '@acme/messaging';
 import { createMongoClient, ensureIndexes, ProposalQueries, VersionSignals } from '@acme/read-model';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { AmqpConnectionManager } from 'amqp-connection-manager';
@@ -17,7 +17,7 @@ export class ReadModel implements OnModuleInit, OnApplicationShutdown {
   private readonly client: MongoClient;
   private readonly signals = new VersionSignals();
   private readonly amqp: AmqpConnectionManager | undefined;
-  private readonly notices: { close(): Promise<void> } | undefined;
+  private readonly notices: NoticeChannel | undefined;
   readonly queries: ProposalQueries;
 
   constructor(@Inject(QUERY_API_CONFIG) readonly config: QueryApiConfig) {
@@ -25,12 +25,7 @@ export class ReadModel implements OnModuleInit, OnApplicationShutdown {
     this.queries = new ProposalQueries(this.client.db(config.MONGO_DB), { signals: this.signals, livePollMs: config.MIN_VERSION_POLL_MS });
     if (config.AMQP_URL) {
       this.amqp = connectAmqp(config.AMQP_URL, 'acme.query-api', this.logger);
-      this.notices = listenForProjectionNotices(
-        this.amqp,
-        (notice) => this.signals.signal(notice.proposalId),
-        (live) => (this.signals.live = live),
-        this.logger,
-      );
+      this.notices = listenForProjectionNotices(this.amqp, this.signals, this.logger);
     }
   }
 

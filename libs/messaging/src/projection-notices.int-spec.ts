@@ -5,7 +5,7 @@ import type { Channel, ChannelModel } from 'amqplib';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { connectAmqp } from './amqp-connection';
-import { listenForProjectionNotices, ProjectionNoticePublisher, type ProjectionNotice } from './projection-notices';
+import { listenForProjectionNotices, ProjectionNoticePublisher, type NoticeChannel } from './projection-notices';
 
 const quiet = { log: () => undefined, warn: () => undefined };
 
@@ -14,9 +14,9 @@ describe('projection notices over RabbitMQ', () => {
   let amqp: AmqpConnectionManager;
   let admin: ChannelModel;
   let publisher: ProjectionNoticePublisher;
-  let listener: { close(): Promise<void> };
-  const received: ProjectionNotice[] = [];
-  let live = false;
+  let listener: NoticeChannel;
+  // Records what a VersionSignals would be told.
+  const sink = { announced: [] as number[], live: false, signal: (proposalId: number) => void sink.announced.push(proposalId) };
   let disconnects = 0;
 
   beforeAll(async () => {
@@ -25,9 +25,9 @@ describe('projection notices over RabbitMQ', () => {
     amqp = connectAmqp(vhost.url, 'notices-int', quiet);
     amqp.on('disconnect', () => disconnects++);
     publisher = new ProjectionNoticePublisher(amqp, quiet);
-    listener = listenForProjectionNotices(amqp, (n) => received.push(n), (l) => (live = l), quiet);
+    listener = listenForProjectionNotices(amqp, sink, quiet);
     await publisher.waitForConnect();
-    await waitFor(() => Promise.resolve(live), 'the listener to be live', 10_000);
+    await waitFor(() => Promise.resolve(sink.live), 'the listener to be live', 10_000);
   });
 
   afterAll(async () => {
@@ -43,7 +43,7 @@ describe('projection notices over RabbitMQ', () => {
     publisher.publish({ proposalId: 7, version: 3 });
 
     // then
-    await waitFor(() => Promise.resolve(received.some((n) => n.proposalId === 7 && n.version === 3)), 'the notice', 5_000);
+    await waitFor(() => Promise.resolve(sink.announced.includes(7)), 'the notice', 5_000);
   });
 
   it('a notice into a missing exchange closes only the notice channel: the connection and its consumer stay up, and the exchange comes back', async () => {
@@ -80,12 +80,12 @@ describe('projection notices over RabbitMQ', () => {
 
     // when an operator deletes it (it is exclusive to the listener's connection: rabbitmqctl can)
     await promisify(execFile)('rabbitmqctl', ['-q', 'delete_queue', '-p', vhost.name, queue ?? '']);
-    await waitFor(() => Promise.resolve(!live), 'the listener to go not-live', 5_000);
+    await waitFor(() => Promise.resolve(!sink.live), 'the listener to go not-live', 5_000);
 
     // then it comes back by itself and notices reach it again
-    await waitFor(() => Promise.resolve(live), 'the listener to be live again', 20_000, 200);
+    await waitFor(() => Promise.resolve(sink.live), 'the listener to be live again', 20_000, 200);
     publisher.publish({ proposalId: 9, version: 2 });
-    await waitFor(() => Promise.resolve(received.some((n) => n.proposalId === 9)), 'the notice after the reopen', 5_000);
+    await waitFor(() => Promise.resolve(sink.announced.includes(9)), 'the notice after the reopen', 5_000);
     expect(disconnects).toBe(0);
   });
 

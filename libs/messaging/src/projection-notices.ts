@@ -17,6 +17,18 @@ export interface ProjectionNotice {
   version: number;
 }
 
+/** Who wakes on notices (VersionSignals in @acme/read-model): the proposal announced, and whether notices flow. */
+export interface NoticeSink {
+  signal(proposalId: number): void;
+  live: boolean;
+}
+
+/** A notice channel's handle: what its owner needs at shutdown (and tests, to wait for it). */
+export interface NoticeChannel {
+  waitForConnect(): Promise<void>;
+  close(): Promise<void>;
+}
+
 /** At most this many notices wait for a slow listener; older ones are dropped (they are only hints). */
 const LISTENER_QUEUE_MAX = 10_000;
 
@@ -25,7 +37,7 @@ async function declareNoticeExchange(channel: Channel): Promise<void> {
 }
 
 /** Parses a notice; anything else (another app's message, garbage) is `null` and ignored. */
-export function parseProjectionNotice(content: Buffer): ProjectionNotice | null {
+function parseProjectionNotice(content: Buffer): ProjectionNotice | null {
   try {
     const value: unknown = JSON.parse(content.toString('utf8'));
     if (typeof value !== 'object' || value === null) return null;
@@ -51,7 +63,7 @@ function noticeChannel(
   name: string,
   setup: (channel: Channel) => Promise<void>,
   onError: (error: Error) => void,
-): { waitForConnect(): Promise<void>; close(): Promise<void> } {
+): NoticeChannel {
   let closing = false;
   let wrapper: ChannelWrapper;
   const open = () => {
@@ -88,7 +100,7 @@ function noticeChannel(
 
 export class ProjectionNoticePublisher {
   private channel: Channel | null = null;
-  private readonly notices: { waitForConnect(): Promise<void>; close(): Promise<void> };
+  private readonly notices: NoticeChannel;
 
   constructor(amqp: AmqpConnectionManager, logger: StateLogger) {
     this.notices = noticeChannel(
@@ -127,15 +139,10 @@ export class ProjectionNoticePublisher {
 
 /**
  * Consumes every projection notice (a private queue bound to the fanout exchange, declared again after
- * each reconnect). `onLive(true)` once notices flow, `onLive(false)` when the channel or its consumer
- * goes: waiting reads then fall back to polling until it is back.
+ * each reconnect) and signals `sink` for the proposal announced. `sink.live` is true while notices flow,
+ * false when the channel or its consumer goes: waiting reads then fall back to polling until it is back.
  */
-export function listenForProjectionNotices(
-  amqp: AmqpConnectionManager,
-  onNotice: (notice: ProjectionNotice) => void,
-  onLive: (live: boolean) => void,
-  logger: StateLogger,
-): { close(): Promise<void> } {
+export function listenForProjectionNotices(amqp: AmqpConnectionManager, sink: NoticeSink, logger: StateLogger): NoticeChannel {
   return noticeChannel(
     amqp,
     'projection-notice-listener',
@@ -147,22 +154,22 @@ export function listenForProjectionNotices(
         arguments: { 'x-max-length': LISTENER_QUEUE_MAX },
       });
       await channel.bindQueue(queue, TOPOLOGY.projectedExchange, '');
-      channel.once('close', () => onLive(false));
+      channel.once('close', () => (sink.live = false));
       await channel.consume(
         queue,
         (message) => {
           if (message === null) {
             // The broker cancelled us (our queue was deleted): close, so that the channel opens anew.
-            onLive(false);
+            sink.live = false;
             void channel.close().catch(() => undefined);
             return;
           }
           const notice = parseProjectionNotice(message.content);
-          if (notice) onNotice(notice);
+          if (notice) sink.signal(notice.proposalId);
         },
         { noAck: true },
       );
-      onLive(true);
+      sink.live = true;
     },
     (error) => logger.warn(`projection notices unavailable (${error.message}); waiting reads poll instead`),
   );

@@ -1,5 +1,5 @@
 import type { ProposalSubscriberConfig } from '@acme/config';
-import { connectAmqp, declareTopology, listenForProjectionNotices, ProjectionNoticePublisher } from '@acme/messaging';
+import { connectAmqp, declareTopology, listenForProjectionNotices, ProjectionNoticePublisher, type NoticeChannel } from '@acme/messaging';
 import { createMongoClient, ensureIndexes, ProposalProjector, ProposalQueries, VersionSignals } from '@acme/read-model';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
@@ -18,7 +18,7 @@ export class SubscriberService implements OnApplicationBootstrap, OnApplicationS
   readonly amqp: AmqpConnectionManager;
   readonly policy: ProjectViewsWhenProposalEventArrives;
   private channel: ChannelWrapper | undefined;
-  private noticeListener: { close(): Promise<void> } | undefined;
+  private noticeListener: NoticeChannel | undefined;
   /** Wakes an early event waiting for its predecessor: on our own applies and on every subscriber's notices. */
   private readonly signals = new VersionSignals();
   private readonly notices: ProjectionNoticePublisher;
@@ -50,12 +50,7 @@ export class SubscriberService implements OnApplicationBootstrap, OnApplicationS
     // A failing setup (e.g. PRECONDITION_FAILED: queues declared with other TTLs) is reported here;
     // without a listener the emitter would throw and end the process.
     this.channel.on('error', (error: Error) => this.logger.error(`RabbitMQ channel setup failed: ${error.message}`));
-    this.noticeListener = listenForProjectionNotices(
-      this.amqp,
-      (notice) => this.signals.signal(notice.proposalId),
-      (live) => (this.signals.live = live),
-      this.logger,
-    );
+    this.noticeListener = listenForProjectionNotices(this.amqp, this.signals, this.logger);
   }
 
   async onApplicationShutdown(): Promise<void> {
