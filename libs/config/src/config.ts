@@ -39,6 +39,10 @@ export const port = (fallback: number) => int(1, 65535).default(fallback);
 export const postgresEnv = {
   DATABASE_URL: urlWithProtocol(['postgres:', 'postgresql:']),
   PG_POOL_SIZE: int(1, 100).default(10),
+  /** A connection attempt that gets no answer (a silent link) fails after this long. */
+  PG_CONNECT_TIMEOUT_MS: int(100, 120_000).default(5_000),
+  /** A query that gets no answer (a silent link, a wedged server) fails after this long. */
+  PG_QUERY_TIMEOUT_MS: int(100, 600_000).default(15_000),
 };
 
 export const amqpEnv = {
@@ -56,6 +60,10 @@ export const mongoEnv = {
 export const topologyEnv = {
   QUEUE_MESSAGE_TTL_MS: int(1_000, 7 * 24 * 3600 * 1000).default(24 * 3600 * 1000),
   RETRY_DELAY_MS: int(100, 3600 * 1000).default(2_000),
+  /** quorum: replicated, at-least-once dead-lettering (the default); classic: for comparison (at-most-once). */
+  QUEUE_TYPE: z.enum(['quorum', 'classic']).default('quorum'),
+  /** Quorum queues: deliveries of one message (a crash loop, say) before the broker dead-letters it. */
+  QUEUE_DELIVERY_LIMIT: int(1, 1_000).default(20),
 };
 
 export const logEnv = {
@@ -95,6 +103,12 @@ export const eventProcessorSchema = z.object({
   RELAY_BATCH_SIZE: int(1, 10_000).default(500),
   /** How long processed rows are kept; 0 keeps them forever (the default, so labs can inspect them). */
   OUTBOX_RETENTION_HOURS: int(0, 24 * 365).default(0),
+  /** A row whose own publish fails this many times (nacked, cannot be encoded) is parked. */
+  RELAY_MAX_ATTEMPTS: int(1, 1_000).default(5),
+  /** How long a publisher confirm may take before the channel is given up and opened anew. */
+  PUBLISH_CONFIRM_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  /** Backlog waiting and nothing confirmed for this long: the relay reports itself `stuck`. */
+  STUCK_AFTER_MS: int(1_000, 3_600_000).default(30_000),
 });
 
 export const proposalSubscriberSchema = z.object({
@@ -112,6 +126,8 @@ export const proposalSubscriberSchema = z.object({
    * subscriber at that moment) before it takes the retry queue. 0: straight to the retry queue.
    */
   GAP_WAIT_MS: int(0, 60_000).default(500),
+  /** Messages waiting and nothing settled for this long: the subscriber reports itself `stuck`. */
+  STUCK_AFTER_MS: int(1_000, 3_600_000).default(30_000),
 });
 
 export type CommandApiConfig = z.infer<typeof commandApiSchema>;

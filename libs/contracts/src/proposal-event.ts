@@ -108,7 +108,12 @@ export function parseProposalEvent(body: Buffer | string): ParseResult {
   } catch {
     return { ok: false, reason: 'body is not valid JSON' };
   }
-  const result = proposalEventSchema.safeParse(json);
+  return checkProposalEvent(json);
+}
+
+/** Validates an untrusted value (a JSON body, an outbox row's payload) against the contract; never throws. */
+export function checkProposalEvent(value: unknown): ParseResult {
+  const result = proposalEventSchema.safeParse(value);
   if (!result.success) {
     const reason = result.error.issues
       .slice(0, 5)

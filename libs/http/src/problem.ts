@@ -80,15 +80,27 @@ export function toProblem(error: unknown, instance: string): ProblemBody {
   return problem(500, 'INTERNAL', 'an unexpected error occurred; it has been logged', instance);
 }
 
-/** A database or broker that is down is a 503 (retry later), not a 500. Matched by name: no driver imports. */
-function isDependencyUnavailable(error: unknown): boolean {
+/** Socket errors: the server is away, or the link to it broke or went silent. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+
+/** What node-postgres says (without a code) when a connection dies, or a connect or query gets no answer in time. */
+const PG_CONNECTION_MESSAGES =
+  /^(Connection terminated( unexpectedly| due to connection timeout)?|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error and is not queryable)$/;
+
+/**
+ * A database or broker that is down, or whose connection dropped, reset or went silent, is a 503
+ * (retry later), not a 500. Matched by name, code and message: no driver imports. The cause may be
+ * wrapped (TypeORM's QueryFailedError keeps the driver's error as `driverError`).
+ */
+export function isDependencyUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  const { code } = error as { code?: unknown };
+  const { code, driverError, cause } = error as { code?: unknown; driverError?: unknown; cause?: unknown };
   return (
-    /^Mongo(ServerSelection|Network|NetworkTimeout|NotConnected|TopologyClosed)Error$/.test(error.name) ||
-    code === 'ECONNREFUSED' ||
-    code === '57P01' || // postgres: admin shutdown
-    code === '57P03' // postgres: cannot connect now
+    /^Mongo(ServerSelection|Network|NetworkTimeout|NotConnected|TopologyClosed|PoolCleared)Error$/.test(error.name) ||
+    (typeof code === 'string' && (NETWORK_CODES.has(code) || /^(08|57P0[1-3]|53300)/.test(code))) || // pg: connection exception, shutdown, too many connections
+    PG_CONNECTION_MESSAGES.test(error.message) ||
+    (driverError !== error && isDependencyUnavailable(driverError)) ||
+    (cause !== error && isDependencyUnavailable(cause))
   );
 }
 

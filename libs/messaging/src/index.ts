@@ -4,3 +4,4 @@ export * from './proposal-message';
 export * from './dead-letters';
 export * from './poison';
 export * from './projection-notices';
+export * from './confirm-publisher';

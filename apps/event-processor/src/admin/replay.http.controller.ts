@@ -32,11 +32,10 @@ export class ReplayHttpController {
         { field: 'eventId', message: 'give exactly one of eventId or last' },
       ]);
     }
-    const replayed = await this.relay.store.replay(body.eventId !== undefined ? { eventId: body.eventId } : { last: body.last ?? 1 });
+    const replayed = await this.relay.replay(body.eventId !== undefined ? { eventId: body.eventId } : { last: body.last ?? 1 });
     if (replayed.length === 0) {
       throw new ProblemException(404, 'EVENT.NOT_FOUND', 'no such processed event in the outbox');
     }
-    this.relay.relay.notify();
     return { replayed };
   }
 }

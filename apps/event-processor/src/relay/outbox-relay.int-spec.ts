@@ -1,5 +1,5 @@
 import { HEADERS, TOPOLOGY, type ProposalEvent } from '@acme/contracts';
-import { connectAmqp, declareTopology } from '@acme/messaging';
+import { ConfirmPublisher, declareTopology } from '@acme/messaging';
 import {
   createTestDatabase,
   createTestVhost,
@@ -12,8 +12,7 @@ import {
   type TestVhost,
 } from '@acme/testing';
 import { OutboxRelayStore } from '@acme/write-persistence';
-import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
-import type { Channel, ConfirmChannel, GetMessage } from 'amqplib';
+import type { Channel, GetMessage } from 'amqplib';
 import { Pool } from 'pg';
 import { OutboxRelay, type RelayOptions } from './outbox-relay';
 
@@ -42,25 +41,18 @@ describe('OutboxRelay against real PostgreSQL and RabbitMQ', () => {
   });
 
   /** A relay wired like the app's, with its own pool and broker connection. */
-  async function startRelay(options: Partial<RelayOptions> = {}): Promise<OutboxRelay> {
+  async function startRelay(options: Partial<RelayOptions> = {}, maxAttempts = 5): Promise<OutboxRelay> {
     const pool = new Pool({ connectionString: db.url, max: 4 });
-    const amqp: AmqpConnectionManager = connectAmqp(vhost.url, 'test-relay', quiet);
-    const channel: ChannelWrapper = amqp.createChannel({
-      confirm: true,
-      publishTimeout: 5_000,
-      setup: (ch: ConfirmChannel) => declareTopology(ch, TOPOLOGY_OPTIONS),
-    });
-    await channel.waitForConnect();
-    const relay = new OutboxRelay(
-      new OutboxRelayStore(pool),
-      channel,
-      () => amqp.isConnected(),
-      { batchSize: 50, pollIntervalMs: 100, ...options },
+    const publisher = new ConfirmPublisher(
+      vhost.url,
+      'test-relay',
+      { setup: (channel) => declareTopology(channel, TOPOLOGY_OPTIONS), confirmTimeoutMs: 5_000 },
       quiet,
     );
+    const relay = new OutboxRelay(new OutboxRelayStore(pool, maxAttempts), publisher, { batchSize: 50, pollIntervalMs: 100, ...options }, quiet);
     cleanups.push(async () => {
       await relay.stop();
-      await amqp.close();
+      await publisher.close();
       await pool.end();
     });
     return relay;
@@ -114,7 +106,7 @@ describe('OutboxRelay against real PostgreSQL and RabbitMQ', () => {
     const relayed = await relay.relayOnce();
 
     // Then every event is on the queue, in outbox order, shaped as the contract says, and marked processed
-    expect(relayed).toBe(4);
+    expect(relayed.processed).toBe(4);
     const messages = await drainWorkQueue();
     expect(messages.map((m) => m.properties.messageId)).toEqual(events.map((e) => e.eventId));
     expect(messages.map((m) => m.fields.routingKey)).toEqual(['proposal.created', 'proposal.updated', 'proposal.created', 'proposal.updated']);
@@ -178,8 +170,8 @@ describe('OutboxRelay against real PostgreSQL and RabbitMQ', () => {
     // Then every event was published, and both relays took part
     const received = (await drainWorkQueue()).map((m) => String(m.properties.messageId));
     expect(new Set(received)).toEqual(new Set(events.map((e) => e.eventId)));
-    expect(a.status.published).toBeGreaterThan(0);
-    expect(b.status.published).toBeGreaterThan(0);
+    expect(a.status.publishedByThisRelay).toBeGreaterThan(0);
+    expect(b.status.publishedByThisRelay).toBeGreaterThan(0);
     // SKIP LOCKED: a claimed row is never published by the other relay
     expect(received).toHaveLength(300);
   });
@@ -193,6 +185,9 @@ describe('OutboxRelay against real PostgreSQL and RabbitMQ', () => {
     });
     await expect(crashing.relayOnce()).rejects.toThrow('simulated crash');
     expect(await unprocessed()).toBe(10);
+    // the crash is no fault of the rows: it does not count towards parking them
+    const [row] = await db.query<{ attempts: number; last_error: string }>('SELECT attempts, last_error FROM proposalevents LIMIT 1');
+    expect(row).toMatchObject({ attempts: 0, last_error: 'simulated crash between confirm and mark' });
 
     // When a healthy relay runs
     const healthy = await startRelay();
@@ -203,7 +198,133 @@ describe('OutboxRelay against real PostgreSQL and RabbitMQ', () => {
     expect(received).toHaveLength(20);
     for (const e of events) expect(received.filter((id) => id === e.eventId)).toHaveLength(2);
     expect(await unprocessed()).toBe(0);
-    const [row] = await db.query<{ attempts: number; last_error: string }>('SELECT attempts, last_error FROM proposalevents LIMIT 1');
-    expect(row).toMatchObject({ attempts: 1, last_error: 'simulated crash between confirm and mark' });
+  });
+
+  it('keeps events that no queue took unprocessed, with the reason, and publishes them once the queue is bound again', async () => {
+    // Given a running relay (its channel open: it declared the topology) and then the work queue
+    // unbound from the exchange (an operator mistake, a topology change in flight)
+    const relay = await startRelay();
+    await relay.relayOnce();
+    const admin = await vhost.connect();
+    const ops = await admin.createChannel();
+    await ops.unbindQueue(TOPOLOGY.workQueue, TOPOLOGY.exchange, TOPOLOGY.workBinding);
+    const events = freshEvents(3);
+    await insertEvents(events);
+    try {
+      // When the relay publishes them (the broker confirms them, but returns them as unroutable first)
+      const result = await relay.relayOnce();
+
+      // Then none is marked processed, and each row says why
+      expect(result).toMatchObject({ claimed: 3, processed: 0, unroutable: 3, parked: [] });
+      const rows = await db.query<{ processed: boolean; last_error: string | null; attempts: number; parked_at: Date | null }>(
+        'SELECT processed, last_error, attempts, parked_at FROM proposalevents ORDER BY event_id',
+      );
+      for (const row of rows) {
+        expect(row).toMatchObject({ processed: false, attempts: 0, parked_at: null });
+        expect(row.last_error).toMatch(/^unroutable: no queue is bound to acme\.sales\.topic for proposal\.created/);
+      }
+
+      // And the running relay reports it, then resumes by itself once the binding is back
+      relay.start();
+      await waitFor(() => Promise.resolve(relay.status.state === 'unroutable'), 'the relay to report unroutable', 5_000, 50);
+      await ops.bindQueue(TOPOLOGY.workQueue, TOPOLOGY.exchange, TOPOLOGY.workBinding);
+      await waitFor(async () => (await unprocessed()) === 0, 'the events to be published after the bind', 30_000, 100);
+      expect(relay.status.state).toBe('publishing');
+      const received = (await drainWorkQueue()).map((m) => String(m.properties.messageId));
+      expect(new Set(received)).toEqual(new Set(events.map((e) => e.eventId)));
+    } finally {
+      await ops.bindQueue(TOPOLOGY.workQueue, TOPOLOGY.exchange, TOPOLOGY.workBinding).catch(() => undefined);
+      await admin.close();
+    }
+  });
+
+  it('parks a malformed row written by hand with its reason, publishes the rows around it once each, and keeps going', async () => {
+    // Given a good event, a row a student wrote by hand, and another good event
+    const [good1, good2] = freshEvents(2);
+    const [goodId1] = await insertEvents([good1!]);
+    const [bad] = await db.query<{ event_id: string }>(
+      `INSERT INTO proposalevents (proposal_id, event_guid, event_type, aggregate_version, payload)
+       VALUES (1, gen_random_uuid(), 'proposal.created', 1, '{"hand":"written"}') RETURNING event_id`,
+    );
+    const [goodId2] = await insertEvents([good2!]);
+
+    // When the relay runs twice
+    const relay = await startRelay();
+    const first = await relay.relayOnce();
+    const second = await relay.relayOnce();
+
+    // Then the bad row is parked with a reason that names the cause, and never published
+    expect(first).toMatchObject({ claimed: 3, processed: 2, parked: [Number(bad?.event_id)] });
+    expect(second.claimed).toBe(0);
+    const [parked] = await db.query<{ processed: boolean; parked_at: Date | null; last_error: string }>(
+      'SELECT processed, parked_at, last_error FROM proposalevents WHERE event_id = $1',
+      [bad?.event_id],
+    );
+    expect(parked?.processed).toBe(false);
+    expect(parked?.parked_at).toBeInstanceOf(Date);
+    expect(parked?.last_error).toMatch(/^malformed outbox row: payload contract violation/);
+    // and the good ones went out exactly once and are processed
+    const received = (await drainWorkQueue()).map((m) => Number(m.properties.headers?.[HEADERS.outboxEventId]));
+    expect(received).toEqual([goodId1, goodId2]);
+    expect(await unprocessed()).toBe(1);
+
+    // And once re-driven (after a fix by hand), the row is claimed again
+    await db.query(`UPDATE proposalevents SET payload = $2 WHERE event_id = $1`, [bad?.event_id, sampleEvent(1, 1)]);
+    const pool = new Pool({ connectionString: db.url, max: 1 });
+    cleanups.push(() => pool.end());
+    expect(await new OutboxRelayStore(pool).redriveParked({ all: true })).toEqual([Number(bad?.event_id)]);
+  });
+
+  it('parks a row whose own publish keeps failing after RELAY_MAX_ATTEMPTS, while the channel recovers and the rows behind it flow', async () => {
+    // Given a contract-valid event whose headers cannot be encoded (a 70 kB traceparent: over 64 KiB)
+    const [poison, after] = freshEvents(2);
+    await db.query(
+      `INSERT INTO proposalevents (proposal_id, event_guid, event_type, aggregate_version, payload)
+       VALUES ($1, $2, $3, $4, $5)`,
+      [poison!.proposalId, poison!.eventId, poison!.type, poison!.version, { ...poison!, traceparent: 'x'.repeat(70_000) }],
+    );
+    await insertEvents([after!]);
+    const relay = await startRelay({}, 2);
+
+    // When the relay tries twice
+    const first = await relay.relayOnce();
+    const second = await relay.relayOnce();
+
+    // Then the good event went out the first time, and the poison is parked on its second failure
+    expect(first).toMatchObject({ claimed: 2, processed: 1, parked: [] });
+    expect(second).toMatchObject({ claimed: 1, processed: 0, parked: [expect.any(Number)] });
+    const [row] = await db.query<{ attempts: number; last_error: string }>('SELECT attempts, last_error FROM proposalevents WHERE parked_at IS NOT NULL');
+    expect(row?.attempts).toBe(2);
+    expect(row?.last_error).toMatch(/^cannot be published/);
+    // and the relay publishes on a working channel afterwards
+    const [later] = freshEvents(1);
+    await insertEvents([later!]);
+    expect(await relay.relayOnce()).toMatchObject({ processed: 1 });
+    const received = (await drainWorkQueue()).map((m) => String(m.properties.messageId));
+    expect(received).toEqual([after!.eventId, later!.eventId]);
+  });
+
+  it('survives its claimed connection being killed mid-batch: the batch fails, nothing crashes, and it is published again', async () => {
+    // Given a relay whose claim connection is terminated by the server after the confirms
+    const events = freshEvents(3);
+    await insertEvents(events);
+    const relay = await startRelay({
+      afterConfirm: async () => {
+        await db.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE datname = current_database() AND state = 'idle in transaction' AND pid <> pg_backend_pid()`,
+        );
+        await new Promise((r) => setTimeout(r, 200)); // the 'error' event arrives on the idle, checked-out client
+      },
+    });
+
+    // When it relays: the mark fails (no crash: an unheard 'error' event would end the process)
+    await expect(relay.relayOnce()).rejects.toThrow();
+    expect(await unprocessed()).toBe(3);
+
+    // Then a healthy relay publishes the batch again and marks it
+    const healthy = await startRelay();
+    expect(await healthy.relayOnce()).toMatchObject({ processed: 3 });
+    expect(await unprocessed()).toBe(0);
   });
 });

@@ -1,8 +1,8 @@
-import { toProposalMessage } from '@acme/messaging';
-import type { OutboxBatch, OutboxRelayStore } from '@acme/write-persistence';
-import type { ChannelWrapper } from 'amqp-connection-manager';
+import type { ConfirmPublisher, OutgoingMessage, PublishOutcome } from '@acme/messaging';
+import type { BatchSettlement, OutboxBatch, OutboxRelayStore } from '@acme/write-persistence';
 import { Counter, Histogram } from 'prom-client';
 import { backoffDelay, sleep } from './backoff';
+import { toPublishableMessage } from './publishable-message';
 
 export interface RelayLogger {
   log(message: string): void;
@@ -13,29 +13,63 @@ export interface RelayLogger {
 export interface RelayOptions {
   batchSize: number;
   pollIntervalMs: number;
-  /** Test seam: runs after the broker confirmed a batch and before the rows are marked processed. */
+  /** Test seam: runs after the broker answered for a batch and before the rows are marked. */
   afterConfirm?: (batch: OutboxBatch) => Promise<void>;
 }
 
-const published = new Counter({ name: 'acme_events_published_total', help: 'Outbox events published and confirmed' });
-const confirmLatency = new Histogram({
-  name: 'acme_publish_confirm_seconds',
-  help: 'Per batch: from the first publish to the last broker confirm',
-  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-});
+const metrics = {
+  published: new Counter({ name: 'acme_events_published_total', help: 'Outbox events published and confirmed' }),
+  unroutable: new Counter({
+    name: 'acme_events_unroutable_total',
+    help: 'Publishes the broker returned because no queue was bound for them (the rows stay unprocessed)',
+  }),
+  parked: new Counter({ name: 'acme_outbox_parked_total', help: 'Outbox rows parked: malformed, or failing RELAY_MAX_ATTEMPTS times' }),
+  confirmLatency: new Histogram({
+    name: 'acme_publish_confirm_seconds',
+    help: 'Per batch: from the first publish to the last broker confirm',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  }),
+};
 
-export type RelayState = 'starting' | 'publishing' | 'failing' | 'stopped';
+/**
+ * `publishing`: the last batch went out (or there was nothing to do); `unroutable`: the broker took
+ * events that no queue is bound for, so they wait in the outbox; `failing`: RabbitMQ or PostgreSQL
+ * cannot be reached or did not answer.
+ */
+export type RelayState = 'starting' | 'publishing' | 'unroutable' | 'failing' | 'stopped';
+
+export interface RelayStatus {
+  state: RelayState;
+  lastError: string | undefined;
+  /** Events this relay process has published and marked. */
+  publishedByThisRelay: number;
+}
+
+/** One batch's result, for the loop and the tests. */
+export interface BatchResult {
+  claimed: number;
+  processed: number;
+  unroutable: number;
+  parked: number[];
+  /** Why rows stayed unpublished: the first reason of each kind. */
+  problems: string[];
+}
 
 /**
  * The outbox relay ("Events Processor"): moves committed events from `proposalevents` to RabbitMQ.
  *
- *   claim a batch (FOR UPDATE SKIP LOCKED) → publish every row (persistent, pipelined)
- *   → wait for every publisher confirm → mark the rows processed → commit.
+ *   claim a batch (FOR UPDATE SKIP LOCKED) → check each row against the event contract (a malformed
+ *   row is parked, never published) → publish every row, mandatory and pipelined → wait for every
+ *   publisher confirm → mark processed exactly the rows that a queue took → commit.
  *
- * A row is never marked processed without a confirm. If anything fails in between, the transaction
- * rolls back and the rows are published again later: delivery is at-least-once, and the read side
- * deduplicates by event id. If the relay dies after the confirms but before the commit, the same
- * thing happens on restart — that is the duplicate lab.
+ * A row is never marked processed without a confirm, nor when the broker returned it as unroutable
+ * (a confirm only says the broker has it, not that a queue does). If the relay dies after the
+ * confirms but before the commit, the rows are published again on restart: delivery is
+ * at-least-once, and the read side deduplicates by event id — that is the duplicate lab.
+ *
+ * The claim holds its row locks across the publish, for at most the confirm timeout
+ * (PUBLISH_CONFIRM_TIMEOUT_MS): that is what stops a second relay publishing the same rows at the
+ * same time. The server ends a claim whose relay went silent (idle_in_transaction_session_timeout).
  */
 export class OutboxRelay {
   private state: RelayState = 'starting';
@@ -44,18 +78,22 @@ export class OutboxRelay {
   private pendingWake = false;
   private readonly stopping = new AbortController();
   private loop: Promise<void> | undefined;
-  published = 0;
+  private publishedByThisRelay = 0;
+  /**
+   * After a batch failed with the broker closing the channel, the next rows go one per batch, so that
+   * a row that breaks the channel pays for it alone (and is parked) instead of failing its neighbours.
+   */
+  private isolateNext = 0;
 
   constructor(
     private readonly store: OutboxRelayStore,
-    private readonly channel: ChannelWrapper,
-    private readonly isBrokerConnected: () => boolean,
+    private readonly publisher: ConfirmPublisher,
     private readonly options: RelayOptions,
     private readonly logger: RelayLogger,
   ) {}
 
-  get status(): { state: RelayState; lastError: string | undefined; published: number } {
-    return { state: this.state, lastError: this.lastError, published: this.published };
+  get status(): RelayStatus {
+    return { state: this.state, lastError: this.lastError, publishedByThisRelay: this.publishedByThisRelay };
   }
 
   start(): void {
@@ -68,7 +106,7 @@ export class OutboxRelay {
     this.wake?.();
   }
 
-  /** Graceful stop: the batch in flight is finished (marked) or released (rolled back), never left claimed. */
+  /** Graceful stop: the batch in flight is settled or released (rolled back), never left claimed. */
   async stop(): Promise<void> {
     this.stopping.abort();
     this.wake?.();
@@ -76,36 +114,83 @@ export class OutboxRelay {
     this.state = 'stopped';
   }
 
-  /** Publishes one batch; returns how many events were relayed (0 when the outbox is empty). */
-  async relayOnce(): Promise<number> {
-    // Do not even claim rows while the broker is away: they would only be held, then released.
-    if (!this.isBrokerConnected()) throw new Error('RabbitMQ is not connected');
-    const batch = await this.store.claim(this.options.batchSize);
-    if (!batch) return 0;
+  /** Claims and relays one batch. Throws when the batch could not be published at all. */
+  async relayOnce(): Promise<BatchResult> {
+    // Not even claim rows while the broker is away: they would only be held, then released.
+    await this.publisher.ready();
+    const isolating = this.isolateNext > 0;
+    const batch = await this.store.claim(isolating ? 1 : this.options.batchSize);
+    if (!batch) return { claimed: 0, processed: 0, unroutable: 0, parked: [], problems: [] };
+    if (isolating) this.isolateNext--;
     try {
-      await this.markEventsProcessedAfterPublishConfirmed(batch);
-      this.published += batch.events.length;
-      return batch.events.length;
+      const { settlement, unroutable, problems } = await this.publish(batch, isolating);
+      await this.options.afterConfirm?.(batch);
+      const parked = await batch.settle(settlement);
+      this.count(settlement.processed.length, unroutable, parked);
+      return { claimed: batch.rows.length, processed: settlement.processed.length, unroutable, parked, problems };
     } catch (error) {
       await batch.release((error as Error).message);
       throw error;
     }
   }
 
-  private async markEventsProcessedAfterPublishConfirmed(batch: OutboxBatch): Promise<void> {
-    // All publishes go out at once; each promise resolves on the broker's confirm (ack) and rejects
-    // on a nack, a timeout or a lost channel. One round trip of confirms for the whole batch.
-    const confirmed = confirmLatency.startTimer();
-    await Promise.all(
-      batch.events.map((event) => {
-        const message = toProposalMessage(event.payload, 'acme.event-processor', event);
-        return this.channel.publish(message.exchange, message.routingKey, message.content, message.options);
-      }),
-    );
+  /** Checks, publishes and sorts every row of the batch into what happens to it. */
+  private async publish(batch: OutboxBatch, isolating: boolean): Promise<{ settlement: BatchSettlement; unroutable: number; problems: string[] }> {
+    const failed: BatchSettlement['failed'][number][] = [];
+    const toPublish: { eventId: number; message: OutgoingMessage }[] = [];
+    for (const row of batch.rows) {
+      const check = toPublishableMessage(row);
+      if (check.ok) toPublish.push({ eventId: row.eventId, message: check.message });
+      else failed.push({ eventId: row.eventId, reason: check.reason, ownFault: true, park: true });
+    }
+
+    const confirmed = metrics.confirmLatency.startTimer();
+    // All publishes go out at once; the outcomes arrive with the confirms: one round trip per batch.
+    const outcomes: PublishOutcome[] = toPublish.length > 0 ? await this.publisher.publishAll(toPublish.map((p) => p.message)) : [];
     confirmed();
-    await this.options.afterConfirm?.(batch);
-    await batch.markProcessed();
-    published.inc(batch.events.length);
+
+    const processed: number[] = [];
+    let unroutable = 0;
+    let unconfirmed = 0;
+    outcomes.forEach((outcome, i) => {
+      const { eventId } = toPublish[i]!;
+      switch (outcome.status) {
+        case 'confirmed':
+          processed.push(eventId);
+          break;
+        case 'unroutable':
+          unroutable++;
+          failed.push({ eventId, reason: outcome.reason, ownFault: false, park: false });
+          break;
+        case 'rejected':
+          failed.push({ eventId, reason: outcome.reason, ownFault: true, park: false });
+          break;
+        case 'unconfirmed':
+          unconfirmed++;
+          // Alone in its batch, a row whose publish made the broker close the channel is at fault.
+          failed.push({ eventId, reason: outcome.reason, ownFault: isolating && /closed the channel/.test(outcome.reason), park: false });
+          break;
+      }
+    });
+    if (unconfirmed > 0 && !isolating && outcomes.some((o) => o.status === 'unconfirmed' && /closed the channel/.test(o.reason))) {
+      this.isolateNext = unconfirmed;
+    }
+    if (processed.length === 0 && unconfirmed > 0 && unconfirmed === outcomes.length) {
+      // Nothing went out: a connection or channel fault, not the rows'. Release and back off.
+      throw new Error((outcomes[0] as { reason: string }).reason);
+    }
+    const problems = [...new Set(failed.map((f) => f.reason))].slice(0, 3);
+    return { settlement: { processed, failed }, unroutable, problems };
+  }
+
+  private count(processed: number, unroutable: number, parked: number[]): void {
+    this.publishedByThisRelay += processed;
+    metrics.published.inc(processed);
+    if (unroutable > 0) metrics.unroutable.inc(unroutable);
+    if (parked.length > 0) {
+      metrics.parked.inc(parked.length);
+      this.logger.warn(`parked outbox row(s) ${parked.join(', ')}: see npm run lab -- outbox parked`);
+    }
   }
 
   private async run(): Promise<void> {
@@ -113,24 +198,34 @@ export class OutboxRelay {
     while (!this.stopping.signal.aborted) {
       try {
         this.pendingWake = false;
-        const relayed = await this.relayOnce();
-        if (this.state !== 'publishing') {
-          this.logger.log(failures > 0 ? 'relay recovered: publishing again' : 'relay publishing');
+        const result = await this.relayOnce();
+        if (result.unroutable > 0) {
+          this.report('unroutable', result.problems.find((p) => p.startsWith('unroutable')) ?? 'unroutable');
+          await sleep(backoffDelay(failures++), this.stopping.signal);
+          continue;
         }
+        if (this.state !== 'publishing') this.logger.log(failures > 0 ? 'relay recovered: publishing again' : 'relay publishing');
         this.state = 'publishing';
         this.lastError = undefined;
         failures = 0;
-        if (relayed < this.options.batchSize) await this.waitForWork(this.options.pollIntervalMs);
+        if (result.claimed < this.options.batchSize && this.isolateNext === 0) await this.waitForWork(this.options.pollIntervalMs);
       } catch (error) {
-        const message = (error as Error).message;
-        if (this.state !== 'failing' || this.lastError !== message) {
-          this.logger.warn(`relay cannot publish (${message}); backing off and retrying`);
-        }
-        this.state = 'failing';
-        this.lastError = message;
+        this.report('failing', (error as Error).message);
         await sleep(backoffDelay(failures++), this.stopping.signal);
       }
     }
+  }
+
+  private report(state: 'failing' | 'unroutable', reason: string): void {
+    if (this.state !== state || this.lastError !== reason) {
+      this.logger.warn(
+        state === 'unroutable'
+          ? `relay: RabbitMQ returned events as unroutable (${reason}); they stay in the outbox and are published again once a queue is bound`
+          : `relay cannot publish (${reason}); backing off and retrying`,
+      );
+    }
+    this.state = state;
+    this.lastError = reason;
   }
 
   /** Sleeps until a NOTIFY arrives or the poll interval passes (the fallback if a NOTIFY is missed). */

@@ -1,58 +1,67 @@
 import type { EventProcessorConfig } from '@acme/config';
-import { connectAmqp, declareTopology } from '@acme/messaging';
-import { applySchema, ensureDatabase, listenForOutboxInserts, OutboxRelayStore } from '@acme/write-persistence';
+import { ConfirmPublisher, declareTopology, topologyOptions } from '@acme/messaging';
+import { applySchema, createPgPool, ensureDatabase, listenForOutboxInserts, OutboxRelayStore } from '@acme/write-persistence';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
-import type { ConfirmChannel } from 'amqplib';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { Gauge } from 'prom-client';
 import { EVENT_PROCESSOR_CONFIG } from '../tokens';
-import { OutboxRelay } from './outbox-relay';
+import { OutboxRelay, type RelayStatus } from './outbox-relay';
 
 const RELISTEN_DELAY_MS = 2_000;
 const HOUSEKEEPING_INTERVAL_MS = 60_000;
 const HOUSEKEEPING_BATCH = 1_000;
 
-/** Wires the relay to Postgres (pool + LISTEN) and RabbitMQ (a confirm channel), and runs housekeeping. */
+export interface OutboxProgress {
+  backlog: number;
+  parked: number;
+  /** Work waits and nobody has published anything for STUCK_AFTER_MS. */
+  stuck: boolean;
+}
+
+/** Wires the relay to Postgres (pool + LISTEN) and RabbitMQ (a confirm publisher), and runs housekeeping. */
 @Injectable()
 export class RelayService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('OutboxRelay');
-  readonly pool: Pool;
-  readonly amqp: AmqpConnectionManager;
-  private readonly channel: ChannelWrapper;
-  readonly relay: OutboxRelay;
-  readonly store: OutboxRelayStore;
+  private readonly pool: Pool;
+  private readonly publisher: ConfirmPublisher;
+  private readonly relay: OutboxRelay;
+  private readonly store: OutboxRelayStore;
   private stopListening: (() => Promise<void>) | undefined;
   private housekeeping: NodeJS.Timeout | undefined;
   private shuttingDown = false;
 
   constructor(@Inject(EVENT_PROCESSOR_CONFIG) private readonly config: EventProcessorConfig) {
-    this.pool = new Pool({ connectionString: config.DATABASE_URL, max: config.PG_POOL_SIZE });
-    this.pool.on('error', (error) => this.logger.warn(`idle Postgres connection failed: ${error.message}`));
-    this.amqp = connectAmqp(config.AMQP_URL, 'acme.event-processor', this.logger);
-    this.channel = this.amqp.createChannel({
-      name: 'relay',
-      confirm: true,
-      publishTimeout: 10_000,
-      setup: (channel: ConfirmChannel) =>
-        declareTopology(channel, { messageTtlMs: config.QUEUE_MESSAGE_TTL_MS, retryDelayMs: config.RETRY_DELAY_MS }),
-    });
-    // A failing setup (e.g. PRECONDITION_FAILED: queues declared with other TTLs) is reported here;
-    // without a listener the emitter would throw and end the process.
-    this.channel.on('error', (error: Error) => this.logger.error(`RabbitMQ channel setup failed: ${error.message}`));
-    this.store = new OutboxRelayStore(this.pool);
-    const store = this.store;
+    // A claim stays open across one publish: the server may end it once it has been idle for longer.
+    const idleInTransactionMs = config.PUBLISH_CONFIRM_TIMEOUT_MS + config.PG_QUERY_TIMEOUT_MS;
+    this.pool = createPgPool(config, (error) => this.logger.warn(`idle Postgres connection failed: ${error.message}`), idleInTransactionMs);
+    this.publisher = new ConfirmPublisher(
+      config.AMQP_URL,
+      'acme.event-processor',
+      { setup: (channel) => declareTopology(channel, topologyOptions(config)), confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT_MS },
+      this.logger,
+    );
+    this.store = new OutboxRelayStore(this.pool, config.RELAY_MAX_ATTEMPTS);
+    const relayService = this;
     new Gauge({
       name: 'acme_outbox_backlog',
-      help: 'Unprocessed rows in proposalevents (read when scraped)',
+      help: 'Rows in proposalevents waiting to be published (read when scraped)',
+      labelNames: ['state'],
       async collect() {
-        this.set(await store.backlog());
+        const { backlog, parked } = await relayService.store.progress(config.STUCK_AFTER_MS);
+        this.set({ state: 'waiting' }, backlog);
+        this.set({ state: 'parked' }, parked);
+      },
+    });
+    new Gauge({
+      name: 'acme_relay_stuck',
+      help: '1 while work waits in the outbox and nothing has been published for STUCK_AFTER_MS',
+      async collect() {
+        this.set((await relayService.store.progress(config.STUCK_AFTER_MS)).stuck ? 1 : 0);
       },
     });
     this.relay = new OutboxRelay(
       this.store,
-      this.channel,
-      () => this.amqp.isConnected(),
+      this.publisher,
       { batchSize: config.RELAY_BATCH_SIZE, pollIntervalMs: config.RELAY_POLL_INTERVAL_MS },
       this.logger,
     );
@@ -62,8 +71,6 @@ export class RelayService implements OnApplicationBootstrap, OnApplicationShutdo
     await ensureDatabase(this.config.DATABASE_URL);
     await applySchema(this.config.DATABASE_URL);
     await this.listen();
-    // Start relaying once the confirm channel is up (or after 10 s: the loop copes with an absent broker).
-    await Promise.race([this.channel.waitForConnect(), new Promise((r) => setTimeout(r, 10_000).unref())]);
     this.relay.start();
     if (this.config.OUTBOX_RETENTION_HOURS > 0) {
       this.housekeeping = setInterval(() => void this.deleteOldProcessedRows(), HOUSEKEEPING_INTERVAL_MS);
@@ -75,16 +82,40 @@ export class RelayService implements OnApplicationBootstrap, OnApplicationShutdo
     clearInterval(this.housekeeping);
     await this.relay.stop();
     await this.stopListening?.();
-    await this.channel.close().catch(() => undefined);
-    await this.amqp.close().catch(() => undefined);
+    await this.publisher.close();
     await this.pool.end().catch(() => undefined);
+  }
+
+  get status(): RelayStatus {
+    return this.relay.status;
+  }
+
+  /** The outbox as a whole, whichever relay works on it (needs Postgres). */
+  outboxProgress(): Promise<OutboxProgress> {
+    return this.store.progress(this.config.STUCK_AFTER_MS);
+  }
+
+  get brokerConnected(): boolean {
+    return this.publisher.connected;
+  }
+
+  async pingPostgres(): Promise<boolean> {
+    await this.pool.query('SELECT 1');
+    return true;
+  }
+
+  /** The duplicate lab: marks processed events unprocessed again, and wakes the relay. */
+  async replay(target: { eventId: number } | { last: number }): Promise<number[]> {
+    const replayed = await this.store.replay(target);
+    this.relay.notify();
+    return replayed;
   }
 
   /** LISTEN for the outbox trigger; if that connection drops, polling carries on and we listen again. */
   private async listen(): Promise<void> {
     try {
       this.stopListening = await listenForOutboxInserts(
-        this.config.DATABASE_URL,
+        { databaseUrl: this.config.DATABASE_URL, connectTimeoutMs: this.config.PG_CONNECT_TIMEOUT_MS, queryTimeoutMs: this.config.PG_QUERY_TIMEOUT_MS },
         () => this.relay.notify(),
         (error) => {
           if (this.shuttingDown) return;

@@ -1,5 +1,5 @@
 import { TOPOLOGY } from '@acme/contracts';
-import { declareTopology } from '@acme/messaging';
+import { declareTopology, topologyOptions } from '@acme/messaging';
 import { COLLECTIONS, ensureIndexes } from '@acme/read-model';
 import { attempt, type LabContext } from '../lab-context';
 
@@ -26,10 +26,10 @@ export async function reset(lab: LabContext, options: { proposals: boolean; topo
   }
   if (options.topology) {
     const channel = await connection.createChannel();
-    await declareTopology(channel, { messageTtlMs: lab.config.QUEUE_MESSAGE_TTL_MS, retryDelayMs: lab.config.RETRY_DELAY_MS });
+    await declareTopology(channel, topologyOptions(lab.config));
     await channel.close().catch(() => undefined);
     done.push(
-      `declared the queues again (message TTL ${lab.config.QUEUE_MESSAGE_TTL_MS} ms, retry delay ${lab.config.RETRY_DELAY_MS} ms); ` +
+      `declared the queues again (${lab.config.QUEUE_TYPE} queues, message TTL ${lab.config.QUEUE_MESSAGE_TTL_MS} ms, retry delay ${lab.config.RETRY_DELAY_MS} ms); ` +
         'restart the apps if their settings differ (npm run down && npm run up)',
     );
   }

@@ -1,5 +1,5 @@
 import type { ProposalSubscriberConfig } from '@acme/config';
-import { connectAmqp, declareTopology, listenForProjectionNotices, ProjectionNoticePublisher, type NoticeChannel } from '@acme/messaging';
+import { connectAmqp, declareTopology, listenForProjectionNotices, ProjectionNoticePublisher, topologyOptions, type NoticeChannel } from '@acme/messaging';
 import { createMongoClient, ensureIndexes, ProposalProjector, ProposalQueries, VersionSignals } from '@acme/read-model';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
@@ -67,7 +67,7 @@ export class SubscriberService implements OnApplicationBootstrap, OnApplicationS
    * was deleted: the channel is still open, so the connection manager would not run the setup again.
    */
   private async subscribe(channel: ConfirmChannel): Promise<void> {
-    await declareTopology(channel, { messageTtlMs: this.config.QUEUE_MESSAGE_TTL_MS, retryDelayMs: this.config.RETRY_DELAY_MS });
+    await declareTopology(channel, topologyOptions(this.config));
     await this.policy.consume(channel, this.config.CONSUMER_PREFETCH, () => {
       this.subscribe(channel).catch((error: Error) =>
         this.logger.error(`could not subscribe again (${error.message}); the next reconnect will`),

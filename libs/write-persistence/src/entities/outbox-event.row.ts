@@ -37,6 +37,10 @@ export class OutboxEventRow {
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError!: string | null;
 
+  /** Set when the relay parked the row (it cannot be published); see sql/003_outbox_parking.sql. */
+  @Column({ name: 'parked_at', type: 'timestamptz', nullable: true, insert: false })
+  parkedAt!: Date | null;
+
   @Column({ name: 'trace_headers', type: 'jsonb' })
   traceHeaders!: Record<string, string>;
 }
