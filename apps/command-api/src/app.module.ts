@@ -31,7 +31,13 @@ export class CommandApiModule {
           url: config.DATABASE_URL,
           entities: WRITE_ENTITIES,
           synchronize: false, // the schema is sql/*.sql, applied by applySchema()
-          extra: { max: config.PG_POOL_SIZE },
+          // Bounded connects and queries: a silent link fails the request (503) instead of hanging it.
+          extra: {
+            max: config.PG_POOL_SIZE,
+            connectionTimeoutMillis: config.PG_CONNECT_TIMEOUT_MS,
+            query_timeout: config.PG_QUERY_TIMEOUT_MS,
+            keepAlive: true,
+          },
           retryAttempts: 0,
         }),
       ],

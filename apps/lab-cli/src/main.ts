@@ -1,3 +1,4 @@
+import { TOPOLOGY } from '@acme/contracts';
 import { rebuildViews } from '@acme/read-model';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -6,7 +7,7 @@ import pc from 'picocolors';
 import { listDeadLetters, POISON_KINDS, publishPoison, redriveDeadLetters, type PoisonKind } from '@acme/messaging';
 import { load } from './commands/load';
 import { currentMode, switchMode } from './commands/mode';
-import { replay } from './commands/outbox';
+import { insertMalformedRow, parkedRows, redriveParked, replay } from './commands/outbox';
 import { reset } from './commands/reset';
 import { collectStatus, printStatus } from './commands/status';
 import { LabContext } from './lab-context';
@@ -108,6 +109,67 @@ program
       const ids = await replay(lab, { eventId, last: options.last });
       if (ids.length === 0) throw new Error('no such processed event');
       console.log(`${pc.green('✓')} marked unprocessed: event_id ${ids.join(', ')} — they will be published again; see GET /duplicates`);
+    }),
+  );
+
+const outbox = program.command('outbox').description('outbox rows the relay parked: list them, re-drive them after a fix');
+outbox
+  .command('parked')
+  .description('rows set aside by the relay (malformed, or failing RELAY_MAX_ATTEMPTS times), with the reason')
+  .option('--limit <n>', 'at most this many', positiveInt, 100)
+  .action(
+    action(async (lab, options: { limit: number }) => {
+      const rows = await parkedRows(lab, options.limit);
+      if (rows.length === 0) return console.log('no parked outbox rows');
+      for (const r of rows) {
+        console.log(
+          `event_id ${r.eventId}  proposal ${r.proposalId} v${r.version} ${r.eventType}  attempts ${r.attempts}  parked ${r.parkedAt.toISOString()}\n  ${pc.yellow(r.reason ?? '(no reason)')}`,
+        );
+      }
+    }),
+  );
+outbox
+  .command('poison')
+  .description('write a malformed row into the outbox by hand (payload {"hand":"written"}): the relay parks it, the rest flows')
+  .action(
+    action(async (lab) => {
+      const id = await insertMalformedRow(lab);
+      console.log(`${pc.green('✓')} wrote outbox row event_id ${id} — \`npm run lab -- outbox parked\` shows it parked with its reason`);
+    }),
+  );
+outbox
+  .command('redrive')
+  .description('give parked rows back to the relay (fix them first: a row that still fails is parked again)')
+  .argument('[eventIds...]', 'outbox event_id(s)')
+  .option('--all', 'every parked row')
+  .action(
+    action(async (lab, eventIds: string[], options: { all?: boolean }) => {
+      const ids = await redriveParked(lab, { all: Boolean(options.all), eventIds });
+      if (ids.length === 0) throw new Error('no such parked row');
+      console.log(`${pc.green('✓')} re-driven: event_id ${ids.join(', ')} — the relay publishes them now, or parks them again with the reason`);
+    }),
+  );
+
+program
+  .command('unbind')
+  .description(`unbind ${TOPOLOGY.workQueue} from ${TOPOLOGY.exchange} (the unroutable lab): events are returned, and wait in the outbox`)
+  .action(
+    action(async (lab) => {
+      const channel = await (await lab.amqp()).createChannel();
+      await channel.unbindQueue(TOPOLOGY.workQueue, TOPOLOGY.exchange, TOPOLOGY.workBinding);
+      await channel.close();
+      console.log(`${pc.green('✓')} unbound — create proposals (\`npm run lab -- load 3\`), then \`npm run lab -- status\`; undo with \`npm run lab -- bind\``);
+    }),
+  );
+program
+  .command('bind')
+  .description(`bind ${TOPOLOGY.workQueue} to ${TOPOLOGY.exchange} again (${TOPOLOGY.workBinding})`)
+  .action(
+    action(async (lab) => {
+      const channel = await (await lab.amqp()).createChannel();
+      await channel.bindQueue(TOPOLOGY.workQueue, TOPOLOGY.exchange, TOPOLOGY.workBinding);
+      await channel.close();
+      console.log(`${pc.green('✓')} bound — the relay publishes the waiting events at its next try`);
     }),
   );
 

@@ -90,6 +90,26 @@ describe('toProblem', () => {
     });
   });
 
+  const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
+  it.each([
+    ['a refused connection', withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED')],
+    ['a reset connection', withCode('read ECONNRESET', 'ECONNRESET')],
+    ['a connection that timed out', withCode('connect ETIMEDOUT', 'ETIMEDOUT')],
+    ['node-postgres: a connection that dropped', new Error('Connection terminated unexpectedly')],
+    ['node-postgres: a connect that got no answer', new Error('timeout exceeded when trying to connect')],
+    ['node-postgres: a query that got no answer', new Error('Query read timeout')],
+    ['postgres: admin shutdown', withCode('terminating connection due to administrator command', '57P01')],
+    ['postgres: connection failure (class 08)', withCode('connection failure', '08006')],
+    ['TypeORM wrapping a reset', Object.assign(new Error('Query failed'), { name: 'QueryFailedError', driverError: withCode('read ECONNRESET', 'ECONNRESET') })],
+    ['MongoDB: no server', Object.assign(new Error('no server'), { name: 'MongoServerSelectionError' })],
+  ])('maps %s to 503 DEPENDENCY.UNAVAILABLE, not a 500', (_what, error) => {
+    // when
+    const problem = toProblem(error, INSTANCE);
+
+    // then
+    expect(problem).toMatchObject({ status: 503, code: 'DEPENDENCY.UNAVAILABLE' });
+  });
+
   it('maps an unknown Error to 500 INTERNAL without leaking its message', () => {
     // given
     const error = new Error('connection to postgres://acme:secret@db:5432/acme refused');

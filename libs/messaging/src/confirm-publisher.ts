@@ -68,11 +68,11 @@ export class ConfirmPublisher {
       const id = String(message.options.messageId ?? '');
       return new Promise<PublishOutcome>((resolve) => {
         try {
-          link.channel.publish(message.exchange, message.routingKey, message.content, { ...message.options, mandatory: true }, (error) => {
+          link.channel.publish(message.exchange, message.routingKey, message.content, { ...message.options, mandatory: true }, (error: unknown) => {
             const returned = link.returned.get(id);
             if (!error) resolve(returned ? { status: 'unroutable', reason: returned } : { status: 'confirmed' });
-            else if (error.message === 'message nacked') resolve({ status: 'rejected', reason: 'nacked by the broker' });
-            else resolve({ status: 'unconfirmed', reason: link.broken ?? error.message });
+            else if ((error as Error).message === 'message nacked') resolve({ status: 'rejected', reason: 'nacked by the broker' });
+            else resolve({ status: 'unconfirmed', reason: link.broken ?? (error as Error).message });
           });
         } catch (error) {
           // amqplib refused to encode it (a wrong property type, headers over 64 KiB). The channel's

@@ -325,9 +325,9 @@ export async function listenForOutboxInserts(
     keepAlive: true,
   });
   let failed = false;
-  let ping: NodeJS.Timeout | undefined;
+  const pinger: { timer?: NodeJS.Timeout } = {};
   const fail = (error: Error) => {
-    clearInterval(ping);
+    clearInterval(pinger.timer);
     if (failed) return;
     failed = true;
     onError(error);
@@ -345,10 +345,9 @@ export async function listenForOutboxInserts(
     await client.end().catch(() => undefined);
     throw error;
   }
-  ping = setInterval(() => void client.query('SELECT 1').catch(fail), options.pingEveryMs ?? 10_000);
-  ping.unref();
+  pinger.timer = setInterval(() => void client.query('SELECT 1').catch(fail), options.pingEveryMs ?? 10_000).unref();
   return async () => {
-    clearInterval(ping);
+    clearInterval(pinger.timer);
     failed = true;
     client.removeAllListeners('end');
     await client.end().catch(() => undefined);

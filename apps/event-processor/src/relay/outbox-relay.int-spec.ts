@@ -41,7 +41,7 @@ describe('OutboxRelay against real PostgreSQL and RabbitMQ', () => {
   });
 
   /** A relay wired like the app's, with its own pool and broker connection. */
-  async function startRelay(options: Partial<RelayOptions> = {}, maxAttempts = 5): Promise<OutboxRelay> {
+  function startRelay(options: Partial<RelayOptions> = {}, maxAttempts = 5): OutboxRelay {
     const pool = new Pool({ connectionString: db.url, max: 4 });
     const publisher = new ConfirmPublisher(
       vhost.url,
@@ -102,7 +102,7 @@ describe('OutboxRelay against real PostgreSQL and RabbitMQ', () => {
     const eventIds = await insertEvents(events);
 
     // When the relay runs once
-    const relay = await startRelay();
+    const relay = startRelay();
     const relayed = await relay.relayOnce();
 
     // Then every event is on the queue, in outbox order, shaped as the contract says, and marked processed
@@ -129,7 +129,7 @@ describe('OutboxRelay against real PostgreSQL and RabbitMQ', () => {
 
   it('marks nothing processed while RabbitMQ is stopped, and drains the whole backlog after it starts again', async () => {
     // Given a running relay and a broker that goes down
-    const relay = await startRelay();
+    const relay = startRelay();
     relay.start();
     const before = freshEvents(5);
     await insertEvents(before);
@@ -162,7 +162,7 @@ describe('OutboxRelay against real PostgreSQL and RabbitMQ', () => {
     await insertEvents(events);
 
     // When two relays drain it concurrently with small batches
-    const [a, b] = await Promise.all([startRelay({ batchSize: 7 }), startRelay({ batchSize: 11 })]);
+    const [a, b] = [startRelay({ batchSize: 7 }), startRelay({ batchSize: 11 })];
     a.start();
     b.start();
     await waitFor(async () => (await unprocessed()) === 0, 'backlog drained by two relays', 60_000, 100);
@@ -180,7 +180,7 @@ describe('OutboxRelay against real PostgreSQL and RabbitMQ', () => {
     // Given a relay that "dies" between the broker's confirm and the mark
     const events = freshEvents(10);
     await insertEvents(events);
-    const crashing = await startRelay({
+    const crashing = startRelay({
       afterConfirm: () => Promise.reject(new Error('simulated crash between confirm and mark')),
     });
     await expect(crashing.relayOnce()).rejects.toThrow('simulated crash');
@@ -190,7 +190,7 @@ describe('OutboxRelay against real PostgreSQL and RabbitMQ', () => {
     expect(row).toMatchObject({ attempts: 0, last_error: 'simulated crash between confirm and mark' });
 
     // When a healthy relay runs
-    const healthy = await startRelay();
+    const healthy = startRelay();
     await healthy.relayOnce();
 
     // Then every event was published twice (at-least-once: the read side deduplicates) and is now processed
@@ -203,7 +203,7 @@ describe('OutboxRelay against real PostgreSQL and RabbitMQ', () => {
   it('keeps events that no queue took unprocessed, with the reason, and publishes them once the queue is bound again', async () => {
     // Given a running relay (its channel open: it declared the topology) and then the work queue
     // unbound from the exchange (an operator mistake, a topology change in flight)
-    const relay = await startRelay();
+    const relay = startRelay();
     await relay.relayOnce();
     const admin = await vhost.connect();
     const ops = await admin.createChannel();
@@ -249,7 +249,7 @@ describe('OutboxRelay against real PostgreSQL and RabbitMQ', () => {
     const [goodId2] = await insertEvents([good2!]);
 
     // When the relay runs twice
-    const relay = await startRelay();
+    const relay = startRelay();
     const first = await relay.relayOnce();
     const second = await relay.relayOnce();
 
@@ -284,7 +284,7 @@ describe('OutboxRelay against real PostgreSQL and RabbitMQ', () => {
       [poison!.proposalId, poison!.eventId, poison!.type, poison!.version, { ...poison!, traceparent: 'x'.repeat(70_000) }],
     );
     await insertEvents([after!]);
-    const relay = await startRelay({}, 2);
+    const relay = startRelay({}, 2);
 
     // When the relay tries twice
     const first = await relay.relayOnce();
@@ -308,7 +308,7 @@ describe('OutboxRelay against real PostgreSQL and RabbitMQ', () => {
     // Given a relay whose claim connection is terminated by the server after the confirms
     const events = freshEvents(3);
     await insertEvents(events);
-    const relay = await startRelay({
+    const relay = startRelay({
       afterConfirm: async () => {
         await db.query(
           `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
@@ -323,7 +323,7 @@ describe('OutboxRelay against real PostgreSQL and RabbitMQ', () => {
     expect(await unprocessed()).toBe(3);
 
     // Then a healthy relay publishes the batch again and marks it
-    const healthy = await startRelay();
+    const healthy = startRelay();
     expect(await healthy.relayOnce()).toMatchObject({ processed: 3 });
     expect(await unprocessed()).toBe(0);
   });

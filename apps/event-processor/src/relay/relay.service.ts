@@ -41,13 +41,13 @@ export class RelayService implements OnApplicationBootstrap, OnApplicationShutdo
       this.logger,
     );
     this.store = new OutboxRelayStore(this.pool, config.RELAY_MAX_ATTEMPTS);
-    const relayService = this;
+    const store = this.store;
     new Gauge({
       name: 'acme_outbox_backlog',
       help: 'Rows in proposalevents waiting to be published (read when scraped)',
       labelNames: ['state'],
       async collect() {
-        const { backlog, parked } = await relayService.store.progress(config.STUCK_AFTER_MS);
+        const { backlog, parked } = await store.progress(config.STUCK_AFTER_MS);
         this.set({ state: 'waiting' }, backlog);
         this.set({ state: 'parked' }, parked);
       },
@@ -56,7 +56,7 @@ export class RelayService implements OnApplicationBootstrap, OnApplicationShutdo
       name: 'acme_relay_stuck',
       help: '1 while work waits in the outbox and nothing has been published for STUCK_AFTER_MS',
       async collect() {
-        this.set((await relayService.store.progress(config.STUCK_AFTER_MS)).stuck ? 1 : 0);
+        this.set((await store.progress(config.STUCK_AFTER_MS)).stuck ? 1 : 0);
       },
     });
     this.relay = new OutboxRelay(

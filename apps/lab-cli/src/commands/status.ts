@@ -6,8 +6,13 @@ import { attempt, type LabContext } from '../lab-context';
 
 export interface PipelineStatus {
   writeProposals?: number;
+  /** Waiting to be published (not parked). */
   outboxUnprocessed?: number;
   outboxProcessed?: number;
+  /** Set aside by the relay: malformed, or failing RELAY_MAX_ATTEMPTS times. */
+  outboxParked?: number;
+  /** Waiting because RabbitMQ returned them: no queue was bound for them. */
+  outboxUnroutable?: number;
   queues?: { work: number; retry: number; dlq: number; consumers: number };
   readProposals?: number;
   appliedEvents?: number;
@@ -25,14 +30,24 @@ async function healthy(url: string): Promise<boolean> {
 export async function collectStatus(lab: LabContext): Promise<PipelineStatus> {
   const [write, queues, read, health] = await Promise.all([
     attempt(async () => {
-      const { rows } = await lab.pg.query<{ proposals: string; unprocessed: string; processed: string }>(
+      const { rows } = await lab.pg.query<{ proposals: string; unprocessed: string; processed: string; parked: string; unroutable: string }>(
         `SELECT (SELECT count(*) FROM proposals) AS proposals,
-                count(*) FILTER (WHERE NOT processed) AS unprocessed,
-                count(*) FILTER (WHERE processed) AS processed
+                count(*) FILTER (WHERE NOT processed AND parked_at IS NULL) AS unprocessed,
+                count(*) FILTER (WHERE processed) AS processed,
+                count(*) FILTER (WHERE parked_at IS NOT NULL) AS parked,
+                count(*) FILTER (WHERE NOT processed AND parked_at IS NULL AND last_error LIKE 'unroutable%') AS unroutable
            FROM proposalevents`,
       );
       const r = rows[0];
-      return r && { proposals: Number(r.proposals), unprocessed: Number(r.unprocessed), processed: Number(r.processed) };
+      return (
+        r && {
+          proposals: Number(r.proposals),
+          unprocessed: Number(r.unprocessed),
+          processed: Number(r.processed),
+          parked: Number(r.parked),
+          unroutable: Number(r.unroutable),
+        }
+      );
     }),
     attempt(async () => {
       const channel = await (await lab.amqp()).createChannel();
@@ -67,6 +82,8 @@ export async function collectStatus(lab: LabContext): Promise<PipelineStatus> {
     writeProposals: write?.proposals,
     outboxUnprocessed: write?.unprocessed,
     outboxProcessed: write?.processed,
+    outboxParked: write?.parked,
+    outboxUnroutable: write?.unroutable,
     queues,
     readProposals: read?.proposals,
     appliedEvents: read?.applied,
@@ -88,6 +105,14 @@ export function verdictOf(s: PipelineStatus): PipelineStatus['verdict'] {
     return backlog > 0
       ? { state: 'stuck', why: `RabbitMQ is unreachable; ${backlog} event(s) wait safely in the outbox` }
       : { state: 'stuck', why: 'RabbitMQ is unreachable' };
+  }
+  if ((s.outboxUnroutable ?? 0) > 0) {
+    return {
+      state: 'stuck',
+      why:
+        `RabbitMQ returned ${s.outboxUnroutable} event(s) as unroutable: no queue is bound to ${TOPOLOGY.exchange} for them. ` +
+        'They wait in the outbox and go out once the queue is bound again (restarting a worker declares the topology).',
+    };
   }
   const inFlight = s.queues.work + s.queues.retry;
   if (backlog > 0 && s.health['event-processor'] === false) {
@@ -117,6 +142,12 @@ export function verdictOf(s: PipelineStatus): PipelineStatus['verdict'] {
           : `${-missing} proposal view(s) more than the write side has (was the write side reset without the read side?)`,
     };
   }
+  if ((s.outboxParked ?? 0) > 0) {
+    return {
+      state: 'stuck',
+      why: `${s.outboxParked} outbox row(s) parked: see \`npm run lab -- outbox parked\`; fix them, then \`npm run lab -- outbox redrive --all\``,
+    };
+  }
   return { state: 'in sync', why: 'every stored event has been projected' };
 }
 
@@ -132,6 +163,7 @@ export function printStatus(s: PipelineStatus): void {
     ['write side (Postgres)', 'proposals', show(s.writeProposals)],
     ['outbox (proposalevents)', 'unprocessed', show(s.outboxUnprocessed)],
     ['', 'processed', show(s.outboxProcessed)],
+    ['', 'parked', show(s.outboxParked)],
     ['RabbitMQ', `${TOPOLOGY.workQueue}`, show(s.queues?.work)],
     ['', `${TOPOLOGY.retryQueue}`, show(s.queues?.retry)],
     ['', `${TOPOLOGY.deadLetterQueue}`, show(s.queues?.dlq)],
