@@ -3,7 +3,7 @@ import { createTestVhost, waitFor, type TestVhost } from '@acme/testing';
 import type { Channel, ChannelModel } from 'amqplib';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { declareTopology } from './topology';
+import { declareTopology, TopologyMismatchError } from './topology';
 
 describe('RabbitMQ topology', () => {
   let vhost: TestVhost;
@@ -36,6 +36,35 @@ describe('RabbitMQ topology', () => {
     expect(line(TOPOLOGY.workQueue)).toContain('"x-dead-letter-exchange","acme.sales.dlx"');
     expect(line(TOPOLOGY.retryQueue)).toContain('"x-message-ttl",300');
     expect(line(TOPOLOGY.retryQueue)).toContain(`"x-dead-letter-routing-key","${TOPOLOGY.workQueue}"`);
+    // quorum queues by default, dead-lettering at-least-once (it needs reject-publish), with a delivery limit
+    for (const queue of [TOPOLOGY.workQueue, TOPOLOGY.retryQueue]) {
+      expect(line(queue)).toContain('"x-queue-type","quorum"');
+      expect(line(queue)).toContain('"x-dead-letter-strategy","at-least-once"');
+      expect(line(queue)).toContain('"x-overflow","reject-publish"');
+      expect(line(queue)).toMatch(/"x-delivery-limit",\d+/);
+    }
+    expect(line(TOPOLOGY.deadLetterQueue)).toContain('"x-queue-type","quorum"');
+  });
+
+  it('refuses queues declared with other settings with a message that says how to fix it, not a bare PRECONDITION_FAILED', async () => {
+    // Given the queues of an older run: classic queues in a vhost of their own
+    const other = await createTestVhost();
+    const old = await other.connect();
+    try {
+      await declareTopology(await old.createChannel(), { messageTtlMs: 1_000, retryDelayMs: 300, queueType: 'classic' });
+
+      // When an app declares the (default) quorum topology
+      const channel = await old.createChannel();
+      channel.on('error', () => undefined); // the broker closes the channel on a 406
+      const attempt = declareTopology(channel, { messageTtlMs: 1_000, retryDelayMs: 300 });
+
+      // Then it is told what differs and the one command that migrates
+      await expect(attempt).rejects.toBeInstanceOf(TopologyMismatchError);
+      await expect(attempt).rejects.toThrow(/x-queue-type.*npm run lab -- reset --topology/);
+    } finally {
+      await old.close().catch(() => undefined);
+      await other.delete();
+    }
   });
 
   it('routes proposal.* to the work queue and dead-letters a message that outlives its TTL, instead of dropping it', async () => {

@@ -79,10 +79,32 @@ export class ProjectViewsWhenProposalEventArrives {
   async consume(channel: ConfirmChannel, prefetch: number, onCancelled?: () => void): Promise<void> {
     await channel.prefetch(prefetch);
     await channel.consume(TOPOLOGY.workQueue, (message) => {
-      if (message) return void this.handle(channel, message);
+      if (message) return void this.settle(channel, message);
       this.logger.warn('RabbitMQ cancelled the consumer (queue deleted?); subscribing again');
       onCancelled?.();
     });
+  }
+
+  /** Messages being handled now, and when a message last ended (or the subscriber last was idle). */
+  private inFlight = 0;
+  private lastProgressAt = Date.now();
+
+  /**
+   * Messages are being handled and none has ended for `stuckAfterMs`: the subscriber makes no
+   * progress, whatever its connections say (a store that accepts connections but never answers).
+   */
+  isStuck(stuckAfterMs: number): boolean {
+    return this.inFlight > 0 && Date.now() - this.lastProgressAt > stuckAfterMs;
+  }
+
+  private async settle(channel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
+    if (this.inFlight++ === 0) this.lastProgressAt = Date.now();
+    try {
+      await this.handle(channel, message);
+    } finally {
+      this.inFlight--;
+      this.lastProgressAt = Date.now();
+    }
   }
 
   async handle(channel: ConfirmChannel, message: ConsumeMessage): Promise<void> {

@@ -75,6 +75,11 @@ export class SubscriberService implements OnApplicationBootstrap, OnApplicationS
     });
   }
 
+  /** Messages are being handled and none has been settled for STUCK_AFTER_MS. */
+  isStuck(): boolean {
+    return this.policy.isStuck(this.config.STUCK_AFTER_MS);
+  }
+
   async mongoUp(): Promise<boolean> {
     await this.mongo.db(this.config.MONGO_DB).command({ ping: 1 });
     return true;
