@@ -142,6 +142,23 @@ export function buildFerretDb() {
   return binary;
 }
 
+/** The TCP fault proxy the network-fault tests and the chaos run put between the apps and the servers. */
+const TOXIPROXY = 'github.com/Shopify/toxiproxy/v2/cmd/server@v2.5.0';
+
+/** Builds Toxiproxy from the Go module proxy into .acme/bin/toxiproxy-server (first time only). */
+export function buildToxiproxy() {
+  const binary = join(stateDir, 'bin', 'toxiproxy-server');
+  if (existsSync(binary)) return binary;
+  if (!has('go')) throw new Error('Toxiproxy is needed for the network-fault tests and Go is not installed to build it');
+  say(`building Toxiproxy (${TOXIPROXY}) from the Go module proxy (first time only)…`);
+  const building = join(stateDir, 'bin', `toxiproxy-build.${process.pid}`);
+  mkdirSync(building, { recursive: true });
+  execFileSync('go', ['install', TOXIPROXY], { stdio: 'inherit', env: { ...process.env, GOBIN: building } });
+  renameSync(join(building, 'server'), binary);
+  rmSync(building, { recursive: true, force: true });
+  return binary;
+}
+
 /**
  * Starts FerretDB on `port`, detached (log under .acme/logs), storing its data in PostgreSQL database
  * `ferretdb` next to the project's own. The PostgreSQL backend, not SQLite: measured here, FerretDB
@@ -204,6 +221,7 @@ export async function ensureInfra({ schema = false, privateFerretDb = false } = 
   // FerretDB keeps its data in PostgreSQL, so PostgreSQL comes first.
   await Promise.all([ensurePostgres(String(env.DATABASE_URL)), ensureRabbit(String(env.AMQP_URL))]);
   await ensureMongo(String(env.MONGO_URL), String(env.DATABASE_URL), { privateFerretDb });
+  if (privateFerretDb) buildToxiproxy();
   if (schema) await ensureSchema(String(env.DATABASE_URL));
 }
 

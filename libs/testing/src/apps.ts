@@ -15,6 +15,9 @@ const PORT_VARIABLE: Record<AppName, string> = {
 /** One built app (dist/) running as a real process on a free port, for e2e tests. */
 export class RunningApp {
   output = '';
+  /** Times the process ended without being told to (a crash), over all its restarts. */
+  crashes = 0;
+  private stopping = false;
 
   private constructor(
     readonly name: AppName,
@@ -50,6 +53,7 @@ export class RunningApp {
   /** kill -9: no graceful shutdown, as in a crash. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.stopping = true;
     await new Promise<void>((resolve) => {
       this.child.once('exit', () => resolve());
       this.child.kill(signal);
@@ -59,6 +63,7 @@ export class RunningApp {
   async restart(): Promise<void> {
     await this.kill();
     this.child = spawnApp(this.name, this.port, this.env);
+    this.stopping = false;
     this.capture();
     await this.waitHealthy();
   }
@@ -73,6 +78,9 @@ export class RunningApp {
     };
     this.child.stdout?.on('data', append);
     this.child.stderr?.on('data', append);
+    this.child.once('exit', () => {
+      if (!this.stopping) this.crashes++;
+    });
   }
 }
 

@@ -5,3 +5,4 @@ export * from './mongo';
 export * from './apps';
 export * from './events';
 export * from './pipeline';
+export * from './toxiproxy';

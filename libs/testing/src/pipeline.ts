@@ -13,6 +13,8 @@ export interface PipelineOptions {
   commandApiEnv?: Record<string, string>;
   /** Another MongoDB-compatible server (e.g. a PrivateFerretDb the test may stop). */
   mongoUrl?: string;
+  /** Changes the apps' environment once the database and vhost exist (e.g. URLs through a fault proxy). */
+  rewire?: (env: Record<string, string>) => Promise<Record<string, string>>;
 }
 
 /**
@@ -34,7 +36,7 @@ export class TestPipeline {
   static async start(options: PipelineOptions = {}): Promise<TestPipeline> {
     const mongoUrl = options.mongoUrl ?? testEnv().mongoUrl;
     const [db, vhost, mongo] = await Promise.all([createTestDatabase(), createTestVhost(), createTestMongo(mongoUrl)]);
-    const env = {
+    const base = {
       DATABASE_URL: db.url,
       AMQP_URL: vhost.url,
       MONGO_URL: mongoUrl,
@@ -43,6 +45,7 @@ export class TestPipeline {
       RELAY_POLL_INTERVAL_MS: '500',
       ...options.env,
     };
+    const env = options.rewire ? await options.rewire(base) : base;
     const [processors, subscribers] = await Promise.all([
       Promise.all(Array.from({ length: options.processors ?? 1 }, () => RunningApp.start('event-processor', env))),
       Promise.all(Array.from({ length: options.subscribers ?? 1 }, () => RunningApp.start('proposal-subscriber', env))),
