@@ -1,6 +1,6 @@
 import { TOPOLOGY } from '@acme/contracts';
 import { COLLECTIONS } from '@acme/read-model';
-import { PrivateFerretDb, rabbitAnswers, startRabbitApp, stopRabbitApp, TestPipeline, waitFor } from '@acme/testing';
+import { PrivateFerretDb, rabbitAnswers, startRabbitApp, stopRabbitApp, TestPipeline, Toxiproxy, waitFor, type ProxiedLink } from '@acme/testing';
 import { compareSides, type Findings } from './compare';
 import { runWorkload } from './workload';
 
@@ -19,6 +19,12 @@ export interface ChaosResult {
   faults: string[];
   dlq: number;
   recoverySeconds: number;
+  /** App processes that ended without being told to: must be 0. */
+  crashes: number;
+  /** Outbox rows the relays parked (the chaos run writes one malformed row). */
+  parked: number;
+  /** Events returned as unroutable while the reader queue was unbound, published after it was bound again. */
+  unroutableRecovered: number;
   commands: number;
   workloadErrors: string[];
 }
@@ -33,12 +39,32 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const { log } = options;
   const ferret = await PrivateFerretDb.start();
+  const toxiproxy = await Toxiproxy.start();
+  const links: Record<'postgres' | 'rabbitmq', ProxiedLink | undefined> = { postgres: undefined, rabbitmq: undefined };
   const pipeline = await TestPipeline.start({
     processors: 2,
     subscribers: 2,
     mongoUrl: ferret.url,
-    env: { RETRY_DELAY_MS: '300', MAX_ATTEMPTS: '100', RELAY_POLL_INTERVAL_MS: '250', RELAY_BATCH_SIZE: '50', CONSUMER_PREFETCH: '20' },
+    env: {
+      RETRY_DELAY_MS: '300',
+      MAX_ATTEMPTS: '100',
+      RELAY_POLL_INTERVAL_MS: '250',
+      RELAY_BATCH_SIZE: '50',
+      CONSUMER_PREFETCH: '20',
+      PG_QUERY_TIMEOUT_MS: '3000',
+      PUBLISH_CONFIRM_TIMEOUT_MS: '3000',
+    },
+    // Every app reaches PostgreSQL and RabbitMQ through the fault proxy.
+    rewire: async (env) => {
+      links.postgres = await toxiproxy.link('postgres', env.DATABASE_URL ?? '');
+      links.rabbitmq = await toxiproxy.link('rabbitmq', env.AMQP_URL ?? '');
+      return { ...env, DATABASE_URL: links.postgres.url, AMQP_URL: links.rabbitmq.url };
+    },
   });
+  const postgresLink = links.postgres!;
+  const rabbitLink = links.rabbitmq!;
+  let parked = 0;
+  let unroutableRecovered = 0;
   const faults: string[] = [];
   const started = Date.now();
   const fault = (line: string) => {
@@ -55,6 +81,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 
     const schedule = async () => {
       await sleep(1_000);
+      // Under load: the workload is still writing.
+      const admin = await pipeline.vhost.connect();
+      const ops = await admin.createChannel();
+      await ops.unbindQueue(TOPOLOGY.workQueue, TOPOLOGY.exchange, TOPOLOGY.workBinding);
+      fault(`${TOPOLOGY.workQueue} unbound from ${TOPOLOGY.exchange}`);
+      await sleep(scaled(3_000));
+      const [returned] = await pipeline.db.query<{ n: string }>(
+        "SELECT count(*) AS n FROM proposalevents WHERE NOT processed AND last_error LIKE 'unroutable%'",
+      );
+      unroutableRecovered = Number(returned?.n ?? 0);
+      await ops.bindQueue(TOPOLOGY.workQueue, TOPOLOGY.exchange, TOPOLOGY.workBinding);
+      await admin.close();
+      fault(`${TOPOLOGY.workQueue} bound again (${unroutableRecovered} event(s) were waiting as unroutable)`);
       fault('RabbitMQ stop_app');
       await stopRabbitApp();
       await sleep(scaled(3_000));
@@ -92,6 +131,32 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       await Promise.all([pipeline.processors[1]!.kill(), pipeline.subscribers[1]!.kill()]);
       await sleep(scaled(1_000));
       await Promise.all([pipeline.processors[1]!.restart(), pipeline.subscribers[1]!.restart()]);
+      await sleep(500);
+
+      fault('PostgreSQL links reset (TCP RST on every connection)');
+      await postgresLink.reset();
+      await sleep(scaled(2_000));
+      await postgresLink.heal();
+      fault('PostgreSQL links healed');
+      await sleep(500);
+      fault('RabbitMQ links silent (no FIN, no RST)');
+      await rabbitLink.silence();
+      await sleep(scaled(10_000));
+      await rabbitLink.heal();
+      fault('RabbitMQ links healed');
+      await sleep(500);
+      fault('PostgreSQL links slowed (30 ms) and RabbitMQ links cut into 16-byte segments');
+      await postgresLink.slow(30);
+      await rabbitLink.slice(16);
+      await sleep(scaled(2_000));
+      await Promise.all([postgresLink.heal(), rabbitLink.heal()]);
+
+      const [malformed] = await pipeline.db.query<{ event_id: string }>(
+        `INSERT INTO proposalevents (proposal_id, event_guid, event_type, aggregate_version, payload)
+         VALUES (0, gen_random_uuid(), 'proposal.created', 1, '{"hand":"written"}') RETURNING event_id`,
+      );
+      fault(`malformed outbox row event_id ${malformed?.event_id} written by hand`);
+
     };
 
     const [work] = await Promise.all([workload, schedule()]);
@@ -104,8 +169,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     let lastReport = Date.now();
     await waitFor(
       async () => {
+        // Parked rows wait for an operator, not for the pipeline: they are counted apart.
         const [row] = await pipeline.db.query<{ unprocessed: string; total: string }>(
-          'SELECT count(*) FILTER (WHERE NOT processed) AS unprocessed, count(*) AS total FROM proposalevents',
+          `SELECT count(*) FILTER (WHERE NOT processed AND parked_at IS NULL) AS unprocessed,
+                  count(*) FILTER (WHERE parked_at IS NULL) AS total FROM proposalevents`,
         );
         const state = {
           unprocessed: Number(row?.unprocessed),
@@ -127,17 +194,40 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const dlq = await depth(TOPOLOGY.deadLetterQueue);
     await channel.close();
 
+    // The malformed row is parked, not published; once counted, it is removed like an operator would.
+    const parkedRows = await pipeline.db.query<{ event_id: string; last_error: string }>(
+      'SELECT event_id, last_error FROM proposalevents WHERE parked_at IS NOT NULL',
+    );
+    parked = parkedRows.length;
+    await pipeline.db.query("DELETE FROM proposalevents WHERE parked_at IS NOT NULL AND last_error LIKE 'malformed outbox row%'");
+    const crashes = [pipeline.commandApi, pipeline.queryApi, ...pipeline.processors, ...pipeline.subscribers].reduce((n, app) => n + app.crashes, 0);
+
     const findings = await compareSides(pipeline.db, pipeline.mongo.db);
-    const ok = findings.lost === 0 && findings.duplicateEffects === 0 && findings.outOfOrder === 0 && dlq === 0;
+    const ok =
+      findings.lost === 0 && findings.duplicateEffects === 0 && findings.outOfOrder === 0 && dlq === 0 && crashes === 0 && parked === 1;
     const summary =
       `chaos: events=${findings.events} faults=${faults.length} lost=${findings.lost} ` +
       `duplicate_effects=${findings.duplicateEffects} duplicates_logged=${findings.duplicatesLogged} ` +
-      `out_of_order=${findings.outOfOrder} dlq=${dlq} recovery_s=${recoverySeconds.toFixed(1)}`;
-    return { ok, summary, findings, faults, dlq, recoverySeconds, commands: work.commands, workloadErrors: work.errors };
+      `out_of_order=${findings.outOfOrder} dlq=${dlq} recovery_s=${recoverySeconds.toFixed(1)} ` +
+      `crashes=${crashes} parked=${parked} unroutable_recovered=${unroutableRecovered}`;
+    return {
+      ok,
+      summary,
+      findings,
+      faults,
+      dlq,
+      recoverySeconds,
+      crashes,
+      parked,
+      unroutableRecovered,
+      commands: work.commands,
+      workloadErrors: work.errors,
+    };
   } finally {
     // Leave the shared broker as we found it, whatever happened.
     if (!(await rabbitAnswers())) await startRabbitApp();
     await pipeline.stop().catch(() => undefined);
+    await toxiproxy.stop();
     await ferret.destroy();
   }
 }

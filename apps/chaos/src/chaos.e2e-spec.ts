@@ -2,7 +2,9 @@ import { runChaos } from './chaos-run';
 
 /**
  * The chaos run, small: two relays and two subscribers under a mixed workload while RabbitMQ stops
- * twice, a relay and a subscriber are killed -9, MongoDB dies and comes back, and events are replayed.
+ * twice, a relay and a subscriber are killed -9, MongoDB dies and comes back, events are replayed,
+ * the links to PostgreSQL and RabbitMQ are reset, silenced, slowed and sliced (Toxiproxy), a malformed
+ * row is written into the outbox, and the reader queue is unbound under load.
  * `npm run chaos` is the full-size run.
  */
 describe('chaos (small)', () => {
@@ -16,6 +18,10 @@ describe('chaos (small)', () => {
     expect(result.findings.duplicatesLogged).toBeGreaterThan(0);
     expect(result.dlq).toBe(0);
     expect(result.faults.length).toBeGreaterThanOrEqual(8);
-    expect(result.summary).toMatch(/^chaos: events=\d+ faults=\d+ lost=0 duplicate_effects=0 duplicates_logged=\d+ out_of_order=0 dlq=0 recovery_s=[\d.]+$/);
+    expect(result.crashes).toBe(0);
+    expect(result.parked).toBe(1);
+    expect(result.summary).toMatch(
+      /^chaos: events=\d+ faults=\d+ lost=0 duplicate_effects=0 duplicates_logged=\d+ out_of_order=0 dlq=0 recovery_s=[\d.]+ crashes=0 parked=1 unroutable_recovered=\d+$/,
+    );
   }, 240_000);
 });
