@@ -50,6 +50,13 @@ export class LabContext {
     return this.amqpConnection;
   }
 
+  /** Closes the lab's own RabbitMQ connection (the next `amqp()` opens a new one). */
+  async closeAmqp(): Promise<void> {
+    const connection = this.amqpConnection;
+    this.amqpConnection = undefined;
+    await connection?.close().catch(() => undefined);
+  }
+
   get mongo(): Db {
     this.mongoClient ??= new MongoClient(this.config.MONGO_URL, { serverSelectionTimeoutMS: 3_000 });
     return this.mongoClient.db(this.config.MONGO_DB);

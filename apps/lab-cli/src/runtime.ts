@@ -62,3 +62,21 @@ async function controlFerretDb(action: 'stop' | 'start'): Promise<string> {
 }
 
 export const hasPm2 = (): boolean => existsSync(join('.acme', 'pm2')) && readdirSync(join('.acme', 'pm2')).includes('pm2.pid');
+
+/**
+ * Makes every app connected to the lab's vhost reconnect (RabbitMQ closes their connections; their
+ * connection managers open new ones and run their setup again: declare the queues, consume).
+ * Needed after the queues were deleted under running consumers: RabbitMQ 3.10 sends no basic.cancel
+ * to the consumers of a deleted quorum queue, and a queue declared again under the same name then
+ * counts those dead consumers as its own and hands them messages that never arrive.
+ */
+export function reconnectApps(config: LabConfig, reason: string): string {
+  const vhost = decodeURIComponent(new URL(config.AMQP_URL).pathname.slice(1)) || '/';
+  const args = ['-q', 'close_all_connections', '--vhost', vhost, reason];
+  if (config.ACME_RUNTIME === 'compose') {
+    run('docker', ['compose', 'exec', '-T', 'rabbitmq', 'rabbitmqctl', ...args]);
+    return `docker compose exec rabbitmq rabbitmqctl close_all_connections --vhost ${vhost}`;
+  }
+  run('rabbitmqctl', args);
+  return `rabbitmqctl close_all_connections --vhost ${vhost}`;
+}

@@ -2,12 +2,14 @@ import { TOPOLOGY } from '@acme/contracts';
 import { declareTopology, topologyOptions } from '@acme/messaging';
 import { COLLECTIONS, ensureIndexes } from '@acme/read-model';
 import { attempt, type LabContext } from '../lab-context';
+import { reconnectApps } from '../runtime';
 
 /**
  * The course's clean-up: purge the queues (first, so nothing in flight re-creates what is dropped),
  * empty the outbox (and with `proposals` the proposals themselves), drop the read side's collections.
  * Customers (and the seed) stay. With `topology` the queues are deleted and declared again at once
- * with the configured TTLs (a publish to an exchange without its queue would be confirmed and lost).
+ * with the configured settings (meanwhile the relay's events come back as unroutable and wait in the
+ * outbox), and the running apps are made to reconnect so that they consume the new queues.
  */
 export async function reset(lab: LabContext, options: { proposals: boolean; topology: boolean }): Promise<string[]> {
   const done: string[] = [];
@@ -32,6 +34,8 @@ export async function reset(lab: LabContext, options: { proposals: boolean; topo
       `declared the queues again (${lab.config.QUEUE_TYPE} queues, message TTL ${lab.config.QUEUE_MESSAGE_TTL_MS} ms, retry delay ${lab.config.RETRY_DELAY_MS} ms); ` +
         'restart the apps if their settings differ (npm run down && npm run up)',
     );
+    await lab.closeAmqp();
+    done.push(`made the running apps reconnect and subscribe to the new queues (${reconnectApps(lab.config, 'lab reset --topology')})`);
   }
 
   if (options.proposals) {
