@@ -7,13 +7,14 @@ import type { OutgoingMessage } from './proposal-message';
  * - `unroutable`: the broker confirmed it, but returned it first: no queue is bound for its routing key.
  * - `rejected`: this message's own fault: the broker nacked it, or it could not be encoded.
  * - `unconfirmed`: no answer for it (the channel or connection failed, or the confirm timed out):
- *   nobody's fault; publish it again.
+ *   publish it again. `brokerClosedChannel`: the broker closed the channel with an error while the
+ *   connection stayed up — possibly because of one message of the batch (too large, say).
  */
 export type PublishOutcome =
   | { status: 'confirmed' }
   | { status: 'unroutable'; reason: string }
   | { status: 'rejected'; reason: string }
-  | { status: 'unconfirmed'; reason: string };
+  | { status: 'unconfirmed'; reason: string; brokerClosedChannel: boolean };
 
 export interface ConfirmPublisherOptions {
   /** Declares what the messages need (exchanges, queues) on every new channel. */
@@ -32,6 +33,8 @@ interface Link {
   returned: Map<string, string>;
   /** Why the link is unusable, once it is. */
   broken?: string;
+  /** The broker closed the channel with an error (the connection itself was fine). */
+  brokerClosedChannel?: boolean;
 }
 
 /**
@@ -72,7 +75,7 @@ export class ConfirmPublisher {
             const returned = link.returned.get(id);
             if (!error) resolve(returned ? { status: 'unroutable', reason: returned } : { status: 'confirmed' });
             else if ((error as Error).message === 'message nacked') resolve({ status: 'rejected', reason: 'nacked by the broker' });
-            else resolve({ status: 'unconfirmed', reason: link.broken ?? (error as Error).message });
+            else resolve({ status: 'unconfirmed', reason: link.broken ?? (error as Error).message, brokerClosedChannel: link.brokerClosedChannel === true });
           });
         } catch (error) {
           // amqplib refused to encode it (a wrong property type, headers over 64 KiB). The channel's
@@ -91,7 +94,7 @@ export class ConfirmPublisher {
       const reason = `no publisher confirm within ${this.options.confirmTimeoutMs} ms`;
       this.drop(link, reason);
       // What settled in time keeps its outcome; the rest is unconfirmed.
-      const late: PublishOutcome = { status: 'unconfirmed', reason };
+      const late: PublishOutcome = { status: 'unconfirmed', reason, brokerClosedChannel: false };
       return Promise.all(pending.map((outcome) => Promise.race([outcome, Promise.resolve(late)])));
     }
     if (threw) this.drop(link, 'a publish threw');
@@ -134,7 +137,10 @@ export class ConfirmPublisher {
     connection.on('blocked', (reason: string) => this.logger.warn(`RabbitMQ blocked publishing: ${reason}`));
     try {
       link.channel = await connection.createConfirmChannel();
-      link.channel.on('error', (error: Error) => this.drop(link, `RabbitMQ closed the channel: ${error.message}`));
+      link.channel.on('error', (error: Error) => {
+        link.brokerClosedChannel = true;
+        this.drop(link, `RabbitMQ closed the channel: ${error.message}`);
+      });
       link.channel.on('close', () => this.drop(link, 'RabbitMQ channel closed'));
       link.channel.on('return', (message: Message) => {
         const { exchange, routingKey } = message.fields;

@@ -304,6 +304,29 @@ describe('OutboxRelay against real PostgreSQL and RabbitMQ', () => {
     expect(received).toEqual([after!.eventId, later!.eventId]);
   });
 
+  it('recovers from its exchange being deleted under it: the broker closes the channel, no row is blamed or parked, all go out', async () => {
+    // Given a relay with an open channel, and then the exchange deleted (its bindings go with it)
+    const relay = startRelay();
+    await relay.relayOnce();
+    const admin = await vhost.connect();
+    await (await admin.createChannel()).deleteExchange(TOPOLOGY.exchange);
+    await admin.close();
+    const events = freshEvents(3);
+    await insertEvents(events);
+
+    // When it relays: the publish into a missing exchange makes RabbitMQ close the channel (404)
+    await expect(relay.relayOnce()).rejects.toThrow(/closed the channel/);
+
+    // Then the next tries open a new channel (which declares the exchange and binding again), go
+    // one row at a time while they find out whether a row was at fault, and publish every event
+    for (let i = 0; i < 3; i++) expect(await relay.relayOnce()).toMatchObject({ claimed: 1, processed: 1 });
+    expect(await unprocessed()).toBe(0);
+    const rows = await db.query<{ attempts: number; parked_at: Date | null }>('SELECT attempts, parked_at FROM proposalevents');
+    expect(rows.every((r) => r.attempts === 0 && r.parked_at === null)).toBe(true);
+    const received = (await drainWorkQueue()).map((m) => String(m.properties.messageId));
+    expect(received).toEqual(events.map((e) => e.eventId));
+  });
+
   it('survives its claimed connection being killed mid-batch: the batch fails, nothing crashes, and it is published again', async () => {
     // Given a relay whose claim connection is terminated by the server after the confirms
     const events = freshEvents(3);

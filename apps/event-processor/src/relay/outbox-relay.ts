@@ -152,6 +152,7 @@ export class OutboxRelay {
     const processed: number[] = [];
     let unroutable = 0;
     let unconfirmed = 0;
+    let channelClosedByBroker = false;
     outcomes.forEach((outcome, i) => {
       const { eventId } = toPublish[i]!;
       switch (outcome.status) {
@@ -167,14 +168,13 @@ export class OutboxRelay {
           break;
         case 'unconfirmed':
           unconfirmed++;
+          channelClosedByBroker ||= outcome.brokerClosedChannel;
           // Alone in its batch, a row whose publish made the broker close the channel is at fault.
-          failed.push({ eventId, reason: outcome.reason, ownFault: isolating && /closed the channel/.test(outcome.reason), park: false });
+          failed.push({ eventId, reason: outcome.reason, ownFault: isolating && outcome.brokerClosedChannel, park: false });
           break;
       }
     });
-    if (unconfirmed > 0 && !isolating && outcomes.some((o) => o.status === 'unconfirmed' && /closed the channel/.test(o.reason))) {
-      this.isolateNext = unconfirmed;
-    }
+    if (channelClosedByBroker && !isolating) this.isolateNext = unconfirmed;
     if (processed.length === 0 && unconfirmed > 0 && unconfirmed === outcomes.length) {
       // Nothing went out: a connection or channel fault, not the rows'. Release and back off.
       throw new Error((outcomes[0] as { reason: string }).reason);
