@@ -1,5 +1,5 @@
 import type { CommandApiConfig } from '@acme/config';
-import { WRITE_ENTITIES } from '@acme/write-persistence';
+import { boundedPgSettings, WRITE_ENTITIES } from '@acme/write-persistence';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -32,12 +32,7 @@ export class CommandApiModule {
           entities: WRITE_ENTITIES,
           synchronize: false, // the schema is sql/*.sql, applied by applySchema()
           // Bounded connects and queries: a silent link fails the request (503) instead of hanging it.
-          extra: {
-            max: config.PG_POOL_SIZE,
-            connectionTimeoutMillis: config.PG_CONNECT_TIMEOUT_MS,
-            query_timeout: config.PG_QUERY_TIMEOUT_MS,
-            keepAlive: true,
-          },
+          extra: boundedPgSettings(config),
           retryAttempts: 0,
         }),
       ],

@@ -136,19 +136,29 @@ export interface PgPoolOptions {
 }
 
 /**
- * A pg pool whose connections cannot hang: connecting and every query are bounded (a silent link
- * fails them), TCP keepalive is on, and the server ends a transaction left idle longer than
- * `idleInTransactionMs` (a relay that lost its link mid-claim must not hold row locks for ever).
- * Errors of idle connections are reported to `onIdleError`; unhandled, they would end the process.
+ * node-postgres settings for connections that cannot hang: connecting and every query are bounded
+ * (a silent link fails them, and the caller answers 503 or retries), and TCP keepalive is on.
+ * Shared by the relay's pool and the command API's TypeORM pool.
  */
-export function createPgPool(options: PgPoolOptions, onIdleError: (error: Error) => void, idleInTransactionMs?: number): Pool {
-  const pool = new Pool({
-    connectionString: options.DATABASE_URL,
+export function boundedPgSettings(options: Omit<PgPoolOptions, 'DATABASE_URL'>) {
+  return {
     max: options.PG_POOL_SIZE,
     connectionTimeoutMillis: options.PG_CONNECT_TIMEOUT_MS,
     query_timeout: options.PG_QUERY_TIMEOUT_MS,
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
+  };
+}
+
+/**
+ * A pg pool with bounded connections (boundedPgSettings) whose server also ends a transaction left
+ * idle longer than `idleInTransactionMs` (a relay that lost its link mid-claim must not hold row locks
+ * for ever). Errors of idle connections are reported to `onIdleError`; unheard, they would end the process.
+ */
+export function createPgPool(options: PgPoolOptions, onIdleError: (error: Error) => void, idleInTransactionMs?: number): Pool {
+  const pool = new Pool({
+    connectionString: options.DATABASE_URL,
+    ...boundedPgSettings(options),
     ...(idleInTransactionMs ? { idle_in_transaction_session_timeout: idleInTransactionMs } : {}),
   });
   pool.on('error', onIdleError);

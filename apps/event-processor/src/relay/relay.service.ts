@@ -10,6 +10,7 @@ import { OutboxRelay, type RelayStatus } from './outbox-relay';
 const RELISTEN_DELAY_MS = 2_000;
 const HOUSEKEEPING_INTERVAL_MS = 60_000;
 const HOUSEKEEPING_BATCH = 1_000;
+const PROGRESS_MAX_AGE_MS = 1_000;
 
 export interface OutboxProgress {
   backlog: number;
@@ -29,6 +30,7 @@ export class RelayService implements OnApplicationBootstrap, OnApplicationShutdo
   private stopListening: (() => Promise<void>) | undefined;
   private housekeeping: NodeJS.Timeout | undefined;
   private shuttingDown = false;
+  private progress: { at: number; reading: Promise<OutboxProgress> } | undefined;
 
   constructor(@Inject(EVENT_PROCESSOR_CONFIG) private readonly config: EventProcessorConfig) {
     // A claim stays open across one publish: the server may end it once it has been idle for longer.
@@ -41,13 +43,13 @@ export class RelayService implements OnApplicationBootstrap, OnApplicationShutdo
       this.logger,
     );
     this.store = new OutboxRelayStore(this.pool, config.RELAY_MAX_ATTEMPTS);
-    const store = this.store;
+    const readProgress = this.outboxProgress.bind(this);
     new Gauge({
       name: 'acme_outbox_backlog',
       help: 'Rows in proposalevents waiting to be published (read when scraped)',
       labelNames: ['state'],
       async collect() {
-        const { backlog, parked } = await store.progress(config.STUCK_AFTER_MS);
+        const { backlog, parked } = await readProgress();
         this.set({ state: 'waiting' }, backlog);
         this.set({ state: 'parked' }, parked);
       },
@@ -56,7 +58,7 @@ export class RelayService implements OnApplicationBootstrap, OnApplicationShutdo
       name: 'acme_relay_stuck',
       help: '1 while work waits in the outbox and nothing has been published for STUCK_AFTER_MS',
       async collect() {
-        this.set((await store.progress(config.STUCK_AFTER_MS)).stuck ? 1 : 0);
+        this.set((await readProgress()).stuck ? 1 : 0);
       },
     });
     this.relay = new OutboxRelay(
@@ -90,9 +92,19 @@ export class RelayService implements OnApplicationBootstrap, OnApplicationShutdo
     return this.relay.status;
   }
 
-  /** The outbox as a whole, whichever relay works on it (needs Postgres). */
+  /**
+   * The outbox as a whole, whichever relay works on it (needs Postgres). One query serves every
+   * reader within a second: a scrape reads two gauges from it, and /health is polled too.
+   */
   outboxProgress(): Promise<OutboxProgress> {
-    return this.store.progress(this.config.STUCK_AFTER_MS);
+    if (!this.progress || Date.now() - this.progress.at > PROGRESS_MAX_AGE_MS) {
+      const reading = this.store.progress(this.config.STUCK_AFTER_MS);
+      this.progress = { at: Date.now(), reading };
+      reading.catch(() => {
+        if (this.progress?.reading === reading) this.progress = undefined; // a failed reading is not kept
+      });
+    }
+    return this.progress.reading;
   }
 
   get brokerConnected(): boolean {

@@ -35,7 +35,15 @@ export async function reset(lab: LabContext, options: { proposals: boolean; topo
         'restart the apps if their settings differ (npm run down && npm run up)',
     );
     await lab.closeAmqp();
-    done.push(`made the running apps reconnect and subscribe to the new queues (${reconnectApps(lab.config, 'lab reset --topology')})`);
+    try {
+      done.push(`made the running apps reconnect and subscribe to the new queues (${reconnectApps(lab.config, 'lab reset --topology')})`);
+    } catch (error) {
+      // A broker elsewhere: rabbitmqctl on this machine cannot reach it. Said plainly, not fatal.
+      done.push(
+        `note: could not make the running apps reconnect (${(error as Error).message.split('\n')[0]}); ` +
+          'restart the event processor and the subscriber (npm run down && npm run up) so that they consume the new queues',
+      );
+    }
   }
 
   if (options.proposals) {
