@@ -47,9 +47,13 @@ export class SubscriberService implements OnApplicationBootstrap, OnApplicationS
       confirm: true,
       setup: (channel: ConfirmChannel) => this.subscribe(channel),
     });
-    // A failing setup (e.g. PRECONDITION_FAILED: queues declared with other TTLs) is reported here;
-    // without a listener the emitter would throw and end the process.
-    this.channel.on('error', (error: Error) => this.logger.error(`RabbitMQ channel setup failed: ${error.message}`));
+    // A failing setup (e.g. queues declared with other settings: TopologyMismatchError) is reported
+    // here and in /health; without a listener the emitter would throw and end the process. The
+    // connection manager runs the setup again until it succeeds.
+    this.channel.on('error', (error: Error) => {
+      this.setupError = error.message;
+      this.logger.error(`RabbitMQ channel setup failed: ${error.message}`);
+    });
     this.noticeListener = listenForProjectionNotices(this.amqp, this.signals, this.logger);
   }
 
@@ -73,7 +77,11 @@ export class SubscriberService implements OnApplicationBootstrap, OnApplicationS
         this.logger.error(`could not subscribe again (${error.message}); the next reconnect will`),
       );
     });
+    this.setupError = undefined;
   }
+
+  /** Why the consumer could not be set up (declare the queues, consume), until it is. */
+  setupError: string | undefined;
 
   /** Messages are being handled and none has been settled for STUCK_AFTER_MS. */
   isStuck(): boolean {
