@@ -73,6 +73,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     log(`  fault: ${entry}`);
   };
   const scaled = (ms: number) => Math.round(ms * options.outageScale);
+  /** A network fault on the proxied links for `ms` (scaled), then every link healed. */
+  const linkFault = async (what: string, ms: number, inject: () => Promise<unknown>) => {
+    fault(what);
+    await inject();
+    await sleep(scaled(ms));
+    await Promise.all([postgresLink.heal(), rabbitLink.heal()]);
+    fault(`healed: ${what}`);
+    await sleep(500);
+  };
 
   try {
     log(`workload: ${options.proposals} proposals (creates, pax changes, status changes, removals), ${options.concurrency} clients`);
@@ -133,30 +142,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       await Promise.all([pipeline.processors[1]!.restart(), pipeline.subscribers[1]!.restart()]);
       await sleep(500);
 
-      fault('PostgreSQL links reset (TCP RST on every connection)');
-      await postgresLink.reset();
-      await sleep(scaled(2_000));
-      await postgresLink.heal();
-      fault('PostgreSQL links healed');
-      await sleep(500);
-      fault('RabbitMQ links silent (no FIN, no RST)');
-      await rabbitLink.silence();
-      await sleep(scaled(10_000));
-      await rabbitLink.heal();
-      fault('RabbitMQ links healed');
-      await sleep(500);
-      fault('PostgreSQL links slowed (30 ms) and RabbitMQ links cut into 16-byte segments');
-      await postgresLink.slow(30);
-      await rabbitLink.slice(16);
-      await sleep(scaled(2_000));
-      await Promise.all([postgresLink.heal(), rabbitLink.heal()]);
+      await linkFault('PostgreSQL links reset (TCP RST on every connection)', 2_000, () => postgresLink.reset());
+      await linkFault('RabbitMQ links silent (no FIN, no RST)', 10_000, () => rabbitLink.silence());
+      await linkFault('PostgreSQL links slowed (30 ms) and RabbitMQ links cut into 16-byte segments', 2_000, () =>
+        Promise.all([postgresLink.slow(30), rabbitLink.slice(16)]),
+      );
 
       const [malformed] = await pipeline.db.query<{ event_id: string }>(
         `INSERT INTO proposalevents (proposal_id, event_guid, event_type, aggregate_version, payload)
          VALUES (0, gen_random_uuid(), 'proposal.created', 1, '{"hand":"written"}') RETURNING event_id`,
       );
       fault(`malformed outbox row event_id ${malformed?.event_id} written by hand`);
-
     };
 
     const [work] = await Promise.all([workload, schedule()]);
