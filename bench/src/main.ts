@@ -14,7 +14,7 @@ import { createCustomers, pipelineProbe, postBench, QueueDepthProbe, waitDrained
 import { projectorBench } from './projector';
 import { rawMongo, rawMongoReplace, rawPostgres, rawRabbit } from './raw';
 import { relayBench } from './relay';
-import { latestJson, markdown, type BenchOutcome } from './report';
+import { latestJson, markdown, type BenchOutcome, type QueueTypeFigures } from './report';
 import { assertLocal, benchRoot, loadEnvFile, machineInfo, parseSettings, type BenchSettings } from './settings';
 import { now, openScopes, say, scoped, sleep } from './util';
 
@@ -109,6 +109,7 @@ async function postAndE2e(settings: BenchSettings, outcome: BenchOutcome): Promi
       MAX_ATTEMPTS: String(settings.maxAttempts),
       QUEUE_MESSAGE_TTL_MS: String(settings.queueMessageTtlMs),
       RETRY_DELAY_MS: String(settings.retryDelayMs),
+      QUEUE_TYPE: settings.queueTypes[0] ?? 'quorum',
     });
     const queue = new QueueDepthProbe(pipeline.vhost);
     cleanup.add('pipeline queue probe', () => queue.close());
@@ -138,18 +139,22 @@ async function main(): Promise<number> {
   }
   installSignalHandlers((settings.mode === 'quick' ? 10 : 30) * 60_000);
 
-  const outcome: BenchOutcome = { settings, machine: machineInfo(), startedAt: new Date(), totalSeconds: 0, errors: {} };
+  const outcome: BenchOutcome = { settings, machine: machineInfo(), startedAt: new Date(), totalSeconds: 0, byQueueType: {}, errors: {} };
   const start = now();
   say(`${settings.mode} run: phases ${settings.phases.join(', ')} on ${outcome.machine.cores} cores (${outcome.machine.cpu_model})`);
 
   if (settings.phases.includes('raw')) {
     outcome.pg = await phase(outcome, 'raw pg', () => rawPostgres(settings));
-    outcome.amqp = await phase(outcome, 'raw amqp', () => rawRabbit(settings));
     outcome.mongo = await phase(outcome, 'raw mongo', () => rawMongo(settings));
     outcome.mongoReplace = await phase(outcome, 'raw mongo replace', () => rawMongoReplace(settings));
   }
-  if (settings.phases.includes('relay')) outcome.relay = await phase(outcome, 'relay', () => relayBench(settings));
-  if (settings.phases.includes('projector')) outcome.projector = await phase(outcome, 'projector', () => projectorBench(settings));
+  // Each queue type in turn, in the same run, so that their ratios compare like with like.
+  for (const type of settings.queueTypes) {
+    const figures = (outcome.byQueueType[type] = {} as QueueTypeFigures);
+    if (settings.phases.includes('raw')) figures.amqp = await phase(outcome, `raw amqp (${type})`, () => rawRabbit(settings, type));
+    if (settings.phases.includes('relay')) figures.relay = await phase(outcome, `relay (${type})`, () => relayBench(settings, type));
+    if (settings.phases.includes('projector')) figures.projector = await phase(outcome, `projector (${type})`, () => projectorBench(settings, type));
+  }
   if (settings.phases.includes('post') || settings.phases.includes('e2e')) {
     await phase(outcome, 'pipeline', () => postAndE2e(settings, outcome));
   }

@@ -1,5 +1,5 @@
 import { TOPOLOGY, type ProposalEvent } from '@acme/contracts';
-import { declareTopology, toProposalMessage } from '@acme/messaging';
+import { declareTopology, toProposalMessage, type QueueType } from '@acme/messaging';
 import { collectionsOf } from '@acme/read-model';
 import { newProposalId, sampleEvent } from '@acme/testing';
 import type { ConfirmChannel } from 'amqplib';
@@ -67,14 +67,14 @@ async function publishAll(channel: ConfirmChannel, events: Iterable<ProposalEven
  * first applied event to the last (proposaleventstore appliedAt), once the queue is empty and the store
  * holds M documents.
  */
-export async function projectorBench(settings: BenchSettings): Promise<ProjectorResult> {
+export async function projectorBench(settings: BenchSettings, queueType: QueueType): Promise<ProjectorResult> {
   return scoped(async (cleanup) => {
     const { vhost, mongo } = await isolatedServices(cleanup, { rabbit: true, mongo: true });
     if (!vhost || !mongo) throw new Error('isolated services missing');
     const connection = await connectVhost(vhost, cleanup, 'projector');
     const channel = await connection.createConfirmChannel();
     channel.on('error', () => undefined); // the failing operation rejects too: handled there
-    await declareTopology(channel, { messageTtlMs: settings.queueMessageTtlMs, retryDelayMs: settings.retryDelayMs });
+    await declareTopology(channel, { messageTtlMs: settings.queueMessageTtlMs, retryDelayMs: settings.retryDelayMs, queueType });
 
     const m = settings.projectorEvents;
     const versions = settings.projectorVersionsPerProposal;
@@ -83,7 +83,7 @@ export async function projectorBench(settings: BenchSettings): Promise<Projector
     await publishAll(channel, projectorEvents(m, versions, settings.customers), m);
     const queued = (await channel.checkQueue(TOPOLOGY.workQueue)).messageCount;
     if (queued !== m) throw new Error(`work queue pre-fill: expected ${m} messages, found ${queued}`);
-    say(`projector: ${fmt(m)} messages queued in ${((now() - prefillStart) / 1000).toFixed(1)} s; starting ${settings.instances} proposal-subscriber(s) (CONSUMER_PREFETCH=${settings.consumerPrefetch})`);
+    say(`projector: ${fmt(m)} messages queued in ${((now() - prefillStart) / 1000).toFixed(1)} s; starting ${settings.instances} proposal-subscriber(s) (QUEUE_TYPE=${queueType}, CONSUMER_PREFETCH=${settings.consumerPrefetch})`);
 
     const store = collectionsOf(mongo.db).eventStore;
     const cpu = new CpuMeter();
@@ -101,6 +101,7 @@ export async function projectorBench(settings: BenchSettings): Promise<Projector
             MAX_ATTEMPTS: String(settings.maxAttempts),
             QUEUE_MESSAGE_TTL_MS: String(settings.queueMessageTtlMs),
             RETRY_DELAY_MS: String(settings.retryDelayMs),
+            QUEUE_TYPE: queueType,
           },
           cleanup,
         ),
@@ -163,7 +164,7 @@ export async function projectorBench(settings: BenchSettings): Promise<Projector
       cpu: report,
     };
     say(
-      `projector: ${fmt(result.eventsPerSecond)} events/s (${fmt(stored)} of ${fmt(m)} in ${drainSeconds.toFixed(2)} s, first to last applied; ` +
+      `projector (${queueType}): ${fmt(result.eventsPerSecond)} events/s (${fmt(stored)} of ${fmt(m)} in ${drainSeconds.toFixed(2)} s, first to last applied; ` +
         `${fmt(result.eventsPerSecondInclStartup)}/s including ${result.startupSeconds.toFixed(1)} s start-up); ` +
         `counters ${JSON.stringify(result.counters)} — ${formatCpu(report)}`,
     );

@@ -1,5 +1,5 @@
 import { TOPOLOGY } from '@acme/contracts';
-import { declareTopology, toProposalMessage } from '@acme/messaging';
+import { declareTopology, toProposalMessage, type QueueType } from '@acme/messaging';
 import { collectionsOf, createMongoClient, storedEventOf, viewOf, type ProposalView, type StoredEvent } from '@acme/read-model';
 import { newProposalId, sampleEvent } from '@acme/testing';
 import { Pool } from 'pg';
@@ -114,16 +114,16 @@ function kilobyteMessage() {
  * RabbitMQ: amqplib confirm channel, persistent ~1 KB messages to the contract's exchange and durable
  * work queue, up to `amqpWindow` unconfirmed publishes in flight; counts confirms per second.
  */
-export async function rawRabbit(settings: BenchSettings): Promise<RawResult> {
+export async function rawRabbit(settings: BenchSettings, queueType: QueueType): Promise<RawResult> {
   return scoped(async (cleanup) => {
     const { vhost } = await isolatedServices(cleanup, { rabbit: true });
     if (!vhost) throw new Error('no vhost');
     const connection = await connectVhost(vhost, cleanup, 'raw');
     const channel = await connection.createConfirmChannel();
     channel.on('error', () => undefined); // the failing operation rejects too: handled there
-    await declareTopology(channel, { messageTtlMs: settings.queueMessageTtlMs, retryDelayMs: settings.retryDelayMs });
+    await declareTopology(channel, { messageTtlMs: settings.queueMessageTtlMs, retryDelayMs: settings.retryDelayMs, queueType });
     const message = kilobyteMessage();
-    say(`raw RabbitMQ: confirmed publishes of ${message.content.length}-byte persistent messages, window ${settings.amqpWindow}, ${settings.rawDurationS} s`);
+    say(`raw RabbitMQ (${queueType} queues): confirmed publishes of ${message.content.length}-byte persistent messages, window ${settings.amqpWindow}, ${settings.rawDurationS} s`);
 
     const cpu = new CpuMeter();
     const start = now();
@@ -175,13 +175,13 @@ export async function rawRabbit(settings: BenchSettings): Promise<RawResult> {
     const report = cpu.stop();
     const seconds = settings.rawDurationS;
     const perSecond = confirmedAtDeadline / seconds;
-    say(`raw RabbitMQ: ${fmt(perSecond)} confirmed/s (${fmt(confirmedAtDeadline)} in ${seconds} s, ${nacked} nacked) — ${formatCpu(report)}`);
+    say(`raw RabbitMQ (${queueType}): ${fmt(perSecond)} confirmed/s (${fmt(confirmedAtDeadline)} in ${seconds} s, ${nacked} nacked) — ${formatCpu(report)}`);
     return {
       perSecond,
       count: confirmedAtDeadline,
       seconds,
       cpu: report,
-      note: `amqplib confirm channel, ${message.content.length}-byte persistent messages to ${TOPOLOGY.exchange} → durable ${TOPOLOGY.workQueue}, ${settings.amqpWindow} in flight`,
+      note: `amqplib confirm channel, ${message.content.length}-byte persistent messages to ${TOPOLOGY.exchange} → durable ${queueType} ${TOPOLOGY.workQueue}, ${settings.amqpWindow} in flight`,
     };
   });
 }

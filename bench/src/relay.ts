@@ -1,5 +1,5 @@
 import { TOPOLOGY } from '@acme/contracts';
-import { declareTopology } from '@acme/messaging';
+import { declareTopology, type QueueType } from '@acme/messaging';
 import { newProposalId, sampleEvent, type TestDatabase } from '@acme/testing';
 import { connectVhost, isolatedServices, startApp } from './apps';
 import { CpuMeter, formatCpu, type CpuReport } from './cpu';
@@ -57,14 +57,14 @@ export const unprocessedCount = async (db: TestDatabase): Promise<number> =>
  * the built app is started against a fresh vhost; timed from its first claim (min processed_date) until
  * no row is unprocessed.
  */
-export async function relayBench(settings: BenchSettings): Promise<RelayResult> {
+export async function relayBench(settings: BenchSettings, queueType: QueueType): Promise<RelayResult> {
   return scoped(async (cleanup) => {
     const { db, vhost } = await isolatedServices(cleanup, { postgres: true, rabbit: true });
     if (!db || !vhost) throw new Error('isolated services missing');
     const connection = await connectVhost(vhost, cleanup, 'relay');
     const channel = await connection.createChannel();
     channel.on('error', () => undefined); // the failing operation rejects too: handled there
-    const topology = { messageTtlMs: settings.queueMessageTtlMs, retryDelayMs: settings.retryDelayMs };
+    const topology = { messageTtlMs: settings.queueMessageTtlMs, retryDelayMs: settings.retryDelayMs, queueType };
     await declareTopology(channel, topology);
 
     const n = settings.relayEvents;
@@ -73,7 +73,7 @@ export async function relayBench(settings: BenchSettings): Promise<RelayResult> 
     await prefillOutbox(db, n);
     const backlog = await unprocessedCount(db);
     if (backlog !== n) throw new Error(`outbox pre-fill: expected ${n} unprocessed rows, found ${backlog}`);
-    say(`relay: ${fmt(n)} rows in ${((now() - prefillStart) / 1000).toFixed(1)} s; starting ${settings.instances} event-processor(s) (RELAY_BATCH_SIZE=${settings.relayBatchSize}, PG_POOL_SIZE=${settings.pgPoolSize})`);
+    say(`relay: ${fmt(n)} rows in ${((now() - prefillStart) / 1000).toFixed(1)} s; starting ${settings.instances} event-processor(s) (QUEUE_TYPE=${queueType}, RELAY_BATCH_SIZE=${settings.relayBatchSize}, PG_POOL_SIZE=${settings.pgPoolSize})`);
 
     const cpu = new CpuMeter();
     const spawnedAt = Date.now();
@@ -89,6 +89,7 @@ export async function relayBench(settings: BenchSettings): Promise<RelayResult> 
             PG_POOL_SIZE: String(settings.pgPoolSize),
             QUEUE_MESSAGE_TTL_MS: String(settings.queueMessageTtlMs),
             RETRY_DELAY_MS: String(settings.retryDelayMs),
+            QUEUE_TYPE: queueType,
           },
           cleanup,
         ),
@@ -123,7 +124,7 @@ export async function relayBench(settings: BenchSettings): Promise<RelayResult> 
       cpu: report,
     };
     say(
-      `relay: ${fmt(result.eventsPerSecond)} events/s (${fmt(relayed)} of ${fmt(n)} in ${drainSeconds.toFixed(2)} s after the first claim; ` +
+      `relay (${queueType}): ${fmt(result.eventsPerSecond)} events/s (${fmt(relayed)} of ${fmt(n)} in ${drainSeconds.toFixed(2)} s after the first claim; ` +
         `${fmt(result.eventsPerSecondInclStartup)}/s including ${result.startupSeconds.toFixed(1)} s start-up); ` +
         `${fmt(published)} messages in the work queue — ${formatCpu(report)}`,
     );

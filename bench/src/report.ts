@@ -1,3 +1,4 @@
+import type { QueueType } from '@acme/messaging';
 import type { CpuReport } from './cpu';
 import type { E2eResult } from './e2e';
 import type { PostResult } from './load';
@@ -17,11 +18,23 @@ export interface BenchOutcome {
   mongo?: RawResult;
   /** Conditional replaceOne of a view: the projector's floor per update event (details only, not a latest.json key). */
   mongoReplace?: RawResult;
-  relay?: RelayResult;
-  projector?: ProjectorResult;
+  /** The phases that depend on the queue type, once per type of `settings.queueTypes`, same run. */
+  byQueueType: Partial<Record<QueueType, QueueTypeFigures>>;
   post?: PostResult;
   e2e?: E2eResult;
   errors: Record<string, string>;
+}
+
+export interface QueueTypeFigures {
+  amqp?: RawResult;
+  relay?: RelayResult;
+  projector?: ProjectorResult;
+}
+
+/** The figures of the first queue type measured (the default, quorum, unless --queue-types says otherwise). */
+function headline(o: BenchOutcome): QueueTypeFigures {
+  const first = o.settings.queueTypes[0];
+  return (first && o.byQueueType[first]) ?? {};
 }
 
 /** Goals of issue 8 for this 2-core machine. */
@@ -38,15 +51,32 @@ const tenth = (n: number | null | undefined): number | null => (n === undefined 
 /** latest.json: exactly the figures, the machine and the settings. */
 export function latestJson(o: BenchOutcome): Record<string, unknown> {
   const s = o.settings;
+  const h = headline(o);
   return {
     post_rps: whole(o.post?.requestsPerSecond),
-    relay_events_per_s: whole(o.relay?.eventsPerSecond),
-    projector_events_per_s: whole(o.projector?.eventsPerSecond),
+    relay_events_per_s: whole(h.relay?.eventsPerSecond),
+    projector_events_per_s: whole(h.projector?.eventsPerSecond),
     e2e_p50_ms: tenth(o.e2e?.p50Ms),
     e2e_p99_ms: tenth(o.e2e?.p99Ms),
     pg_tx_per_s: whole(o.pg?.perSecond),
-    amqp_confirmed_per_s: whole(o.amqp?.perSecond),
+    amqp_confirmed_per_s: whole(h.amqp?.perSecond),
     mongo_inserts_per_s: whole(o.mongo?.perSecond),
+    /** Per queue type, same run: the raw limit, the pipeline figures, and each as a fraction of its raw limit. */
+    queue_types: Object.fromEntries(
+      s.queueTypes.map((type) => {
+        const f = o.byQueueType[type] ?? {};
+        return [
+          type,
+          {
+            amqp_confirmed_per_s: whole(f.amqp?.perSecond),
+            relay_events_per_s: whole(f.relay?.eventsPerSecond),
+            projector_events_per_s: whole(f.projector?.eventsPerSecond),
+            relay_of_amqp_confirmed: fraction(f.relay?.eventsPerSecond, f.amqp?.perSecond),
+            projector_of_mongo_inserts: fraction(f.projector?.eventsPerSecond, o.mongo?.perSecond),
+          },
+        ];
+      }),
+    ),
     machine: o.machine,
     settings: {
       mode: s.mode,
@@ -72,9 +102,14 @@ export function latestJson(o: BenchOutcome): Record<string, unknown> {
       e2e_samples: o.e2e?.samples ?? null,
       queue_message_ttl_ms: s.queueMessageTtlMs,
       retry_delay_ms: s.retryDelayMs,
+      queue_types: s.queueTypes,
       total_s: Math.round(o.totalSeconds),
     },
   };
+}
+
+function fraction(value: number | undefined, limit: number | undefined): number | null {
+  return value === undefined || limit === undefined || !(limit > 0) ? null : Math.round((value / limit) * 100) / 100;
 }
 
 function ratio(value: number | undefined, limit: number | undefined): string {
@@ -88,6 +123,32 @@ function goal(key: keyof typeof GOALS, value: number | null | undefined): string
   if (value === null || value === undefined) return `${target} (not measured)`;
   const met = g.atLeast !== undefined ? value >= g.atLeast : value <= (g.atMost ?? Infinity);
   return `${target} ${met ? 'met' : 'NOT met'}`;
+}
+
+/**
+ * The cost of the queue type, same run: each figure beside its raw limit measured with the same queue
+ * type, and the last column the figure against the first type's (quorum against classic, by default).
+ */
+function queueTypeTable(o: BenchOutcome): string[] {
+  const [first, ...others] = o.settings.queueTypes;
+  if (!first) return [];
+  const base = o.byQueueType[others.at(-1) ?? first] ?? {};
+  const baseName = others.at(-1) ?? first;
+  const rows = o.settings.queueTypes.map((type) => {
+    const f = o.byQueueType[type] ?? {};
+    return (
+      `| ${type} | ${fmt(whole(f.amqp?.perSecond))} | ${fmt(whole(f.relay?.eventsPerSecond))} | ${ratio(f.relay?.eventsPerSecond, f.amqp?.perSecond)} | ` +
+      `${ratio(f.relay?.eventsPerSecond, base.relay?.eventsPerSecond)} | ${fmt(whole(f.projector?.eventsPerSecond))} | ` +
+      `${ratio(f.projector?.eventsPerSecond, o.mongo?.perSecond)} | ${ratio(f.projector?.eventsPerSecond, base.projector?.eventsPerSecond)} |`
+    );
+  });
+  return [
+    `Queue types, same run (work, retry and dead-letter queues of that type; raw amqp = confirmed publishes into that type):`,
+    '',
+    `| queues | amqp_confirmed_per_s | relay_events_per_s | relay / raw amqp | relay / ${baseName} relay | projector_events_per_s | projector / raw mongo | projector / ${baseName} projector |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
+  ];
 }
 
 /** "other" CPU (work that is not the benchmark's) above which a phase's figure is flagged. */
@@ -114,6 +175,7 @@ function cpuRow(phase: string, cpu: CpuReport | undefined): string | undefined {
 /** The markdown report: pipeline figures against their raw limits, then details. */
 export function markdown(o: BenchOutcome): string {
   const s = o.settings;
+  const h = headline(o);
   const j = latestJson(o);
   const num = (key: string) => j[key] as number | null;
   const lines: string[] = [];
@@ -132,10 +194,10 @@ export function markdown(o: BenchOutcome): string {
     `| post_rps (POST /proposals/s, pipeline ${keptUp}) | ${fmt(num('post_rps'))} | pg_tx_per_s ${fmt(num('pg_tx_per_s'))} | ${ratio(o.post?.requestsPerSecond, o.pg?.perSecond)} | ${goal('post_rps', num('post_rps'))} |`,
   );
   lines.push(
-    `| relay_events_per_s | ${fmt(num('relay_events_per_s'))} | amqp_confirmed_per_s ${fmt(num('amqp_confirmed_per_s'))} | ${ratio(o.relay?.eventsPerSecond, o.amqp?.perSecond)} | ${goal('relay_events_per_s', num('relay_events_per_s'))} |`,
+    `| relay_events_per_s | ${fmt(num('relay_events_per_s'))} | amqp_confirmed_per_s ${fmt(num('amqp_confirmed_per_s'))} | ${ratio(h.relay?.eventsPerSecond, h.amqp?.perSecond)} | ${goal('relay_events_per_s', num('relay_events_per_s'))} |`,
   );
   lines.push(
-    `| projector_events_per_s | ${fmt(num('projector_events_per_s'))} | mongo_inserts_per_s ${fmt(num('mongo_inserts_per_s'))} | ${ratio(o.projector?.eventsPerSecond, o.mongo?.perSecond)} | ${goal('projector_events_per_s', num('projector_events_per_s'))} |`,
+    `| projector_events_per_s | ${fmt(num('projector_events_per_s'))} | mongo_inserts_per_s ${fmt(num('mongo_inserts_per_s'))} | ${ratio(h.projector?.eventsPerSecond, o.mongo?.perSecond)} | ${goal('projector_events_per_s', num('projector_events_per_s'))} |`,
   );
   lines.push(`| e2e_p50_ms (at ${fmt(o.e2e?.ratePerSecond, 0)}/s) | ${fmt(num('e2e_p50_ms'), 1)} | — | — | |`);
   lines.push(`| e2e_p99_ms (at ${fmt(o.e2e?.ratePerSecond, 0)}/s) | ${fmt(num('e2e_p99_ms'), 1)} | — | — | ${goal('e2e_p99_ms', num('e2e_p99_ms'))} |`);
@@ -145,23 +207,28 @@ export function markdown(o: BenchOutcome): string {
   lines.push('| raw limit | per second | what |');
   lines.push('| --- | ---: | --- |');
   lines.push(`| pg_tx_per_s | ${fmt(num('pg_tx_per_s'))} | ${o.pg?.note ?? 'not run'} |`);
-  lines.push(`| amqp_confirmed_per_s | ${fmt(num('amqp_confirmed_per_s'))} | ${o.amqp?.note ?? 'not run'} |`);
+  lines.push(`| amqp_confirmed_per_s | ${fmt(num('amqp_confirmed_per_s'))} | ${h.amqp?.note ?? 'not run'} |`);
   lines.push(`| mongo_inserts_per_s | ${fmt(num('mongo_inserts_per_s'))} | ${o.mongo?.note ?? 'not run'} |`);
   if (o.mongoReplace) lines.push(`| (mongo_replaces_per_s) | ${fmt(whole(o.mongoReplace.perSecond))} | ${o.mongoReplace.note} |`);
   lines.push('');
 
+  if (s.queueTypes.length > 1) lines.push(...queueTypeTable(o), '');
+
   const details: string[] = [];
-  if (o.relay) {
-    details.push(
-      `- relay: ${fmt(o.relay.events)} events drained in ${o.relay.drainSeconds.toFixed(2)} s after the first claim ` +
-        `(${fmt(o.relay.eventsPerSecondInclStartup)}/s including ${o.relay.startupSeconds.toFixed(1)} s of start-up); ${fmt(o.relay.published)} messages reached the queue.`,
-    );
-  }
-  if (o.projector) {
-    details.push(
-      `- projector: ${fmt(o.projector.events)} events of ${fmt(o.projector.proposals)} proposals over ${fmt(s.customers)} customers, first to last applied in ${o.projector.drainSeconds.toFixed(2)} s ` +
-        `(${fmt(o.projector.eventsPerSecondInclStartup)}/s including start-up); counters ${JSON.stringify(o.projector.counters)}, retry queue ${o.projector.retryQueue}, DLQ ${o.projector.deadLettered}.`,
-    );
+  for (const type of s.queueTypes) {
+    const { relay, projector } = o.byQueueType[type] ?? {};
+    if (relay) {
+      details.push(
+        `- relay (${type}): ${fmt(relay.events)} events drained in ${relay.drainSeconds.toFixed(2)} s after the first claim ` +
+          `(${fmt(relay.eventsPerSecondInclStartup)}/s including ${relay.startupSeconds.toFixed(1)} s of start-up); ${fmt(relay.published)} messages reached the queue.`,
+      );
+    }
+    if (projector) {
+      details.push(
+        `- projector (${type}): ${fmt(projector.events)} events of ${fmt(projector.proposals)} proposals over ${fmt(s.customers)} customers, first to last applied in ${projector.drainSeconds.toFixed(2)} s ` +
+          `(${fmt(projector.eventsPerSecondInclStartup)}/s including start-up); counters ${JSON.stringify(projector.counters)}, retry queue ${projector.retryQueue}, DLQ ${projector.deadLettered}.`,
+      );
+    }
   }
   if (o.post) {
     const p = o.post;
@@ -182,13 +249,15 @@ export function markdown(o: BenchOutcome): string {
   for (const [phase, message] of Object.entries(o.errors)) details.push(`- **${phase} FAILED**: ${message.split('\n')[0]}`);
   if (details.length) lines.push(...details, '');
 
+  const perType = (phase: keyof QueueTypeFigures): [string, CpuReport | undefined][] =>
+    s.queueTypes.map((type) => [`${phase === 'amqp' ? 'raw amqp' : phase} (${type})`, o.byQueueType[type]?.[phase]?.cpu]);
   const phasesCpu: [string, CpuReport | undefined][] = [
     ['raw pg', o.pg?.cpu],
-    ['raw amqp', o.amqp?.cpu],
+    ...perType('amqp'),
     ['raw mongo', o.mongo?.cpu],
     ['raw mongo replace', o.mongoReplace?.cpu],
-    ['relay', o.relay?.cpu],
-    ['projector', o.projector?.cpu],
+    ...perType('relay'),
+    ...perType('projector'),
     ['post load', o.post?.cpu],
     ['e2e', o.e2e?.cpu],
   ];

@@ -1,3 +1,4 @@
+import type { QueueType } from '@acme/messaging';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -39,6 +40,9 @@ export function assertLocal(): void {
     }
   }
 }
+
+/** The default first: what the apps declare unless QUEUE_TYPE says otherwise. */
+const QUEUE_TYPES: readonly QueueType[] = ['quorum', 'classic'];
 
 export type Phase = 'raw' | 'relay' | 'projector' | 'post' | 'e2e';
 export const PHASES: readonly Phase[] = ['raw', 'relay', 'projector', 'post', 'e2e'];
@@ -82,6 +86,11 @@ export interface BenchSettings {
   queueMessageTtlMs: number;
   retryDelayMs: number;
   maxAttempts: number;
+  /**
+   * Queue types the raw RabbitMQ, relay and projector phases run with, in this order (each phase once per
+   * type, same run). The first is the one the headline figures and the pipeline phases use.
+   */
+  queueTypes: QueueType[];
 }
 
 const HELP = `npm run bench [-- options]     measures the pipeline against the raw limits of its parts
@@ -95,6 +104,9 @@ const HELP = `npm run bench [-- options]     measures the pipeline against the r
   --duration=S            seconds of POST load (default 20; quick 10)
   --customers=K           customers the events and the load are spread over (default 1,000)
   --e2e-rate=R            e2e requests per second instead of half of post_rps (100 when post is not run)
+  --queue-types=T,...     queue types for raw amqp, relay and projector, each in the same run
+                          (default quorum,classic: the cost of at-least-once dead-lettering; the first
+                          one is the headline figure and the one the pipeline phases use)
   --help
 
 App knobs come from the environment (or .env), as for the apps themselves:
@@ -111,7 +123,7 @@ export function parseSettings(argv: string[]): BenchSettings {
     console.log(HELP);
     process.exit(0);
   }
-  const known = ['instances', 'quick', 'only', 'relay-events', 'projector-events', 'connections', 'duration', 'customers', 'e2e-rate'];
+  const known = ['instances', 'quick', 'only', 'relay-events', 'projector-events', 'connections', 'duration', 'customers', 'e2e-rate', 'queue-types'];
   for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}\n\n${HELP}`);
 
   const quick = flags.has('quick');
@@ -124,6 +136,9 @@ export function parseSettings(argv: string[]): BenchSettings {
   const only = flags.get('only');
   const phases = only ? only.split(',').map((p) => p.trim()) : [...PHASES];
   for (const p of phases) if (!PHASES.includes(p as Phase)) throw new Error(`unknown phase "${p}" in --only (${PHASES.join(', ')})`);
+  const queueTypes = (flags.get('queue-types') ?? QUEUE_TYPES.join(',')).split(',').map((t) => t.trim());
+  for (const t of queueTypes) if (!QUEUE_TYPES.includes(t as QueueType)) throw new Error(`unknown queue type "${t}" in --queue-types (${QUEUE_TYPES.join(', ')})`);
+  if (new Set(queueTypes).size !== queueTypes.length) throw new Error(`--queue-types names a type twice: ${queueTypes.join(',')}`);
 
   return {
     mode: quick ? 'quick' : 'full',
@@ -151,6 +166,7 @@ export function parseSettings(argv: string[]): BenchSettings {
     queueMessageTtlMs: int(process.env.QUEUE_MESSAGE_TTL_MS, 86_400_000, 'QUEUE_MESSAGE_TTL_MS', 1_000, 7 * 86_400_000),
     retryDelayMs: int(process.env.RETRY_DELAY_MS, 2_000, 'RETRY_DELAY_MS', 100, 3_600_000),
     maxAttempts: int(process.env.MAX_ATTEMPTS, 10, 'MAX_ATTEMPTS', 1, 100),
+    queueTypes: queueTypes as QueueType[],
   };
 }
 
