@@ -1,6 +1,18 @@
 import { TOPOLOGY } from '@acme/contracts';
 import { COLLECTIONS } from '@acme/read-model';
-import { PrivateFerretDb, rabbitAnswers, startRabbitApp, stopRabbitApp, TestPipeline, Toxiproxy, waitFor, type ProxiedLink } from '@acme/testing';
+import { POISON_KINDS, publishPoison, type PoisonKind } from '@acme/messaging';
+import {
+  ensureRabbitServer,
+  PrivateFerretDb,
+  restartPostgresServer,
+  restartRabbitServer,
+  startRabbitApp,
+  stopRabbitApp,
+  TestPipeline,
+  Toxiproxy,
+  waitFor,
+  type ProxiedLink,
+} from '@acme/testing';
 import { compareSides, type Findings } from './compare';
 import { runWorkload } from './workload';
 
@@ -9,6 +21,11 @@ export interface ChaosOptions {
   concurrency: number;
   /** Outage lengths are scaled by this (1 = the full run). */
   outageScale: number;
+  /**
+   * Also restart the RabbitMQ and PostgreSQL servers (not only stop the broker app). Off in the test
+   * tier: other test files may share those servers with it.
+   */
+  serverRestarts: boolean;
   log: (line: string) => void;
 }
 
@@ -17,7 +34,10 @@ export interface ChaosResult {
   summary: string;
   findings: Findings;
   faults: string[];
+  /** Messages in the DLQ that are not the run's own poison: must be 0. */
   dlq: number;
+  /** The malformed messages the run published, found in the DLQ (every one of them must be). */
+  poisonDeadLettered: number;
   recoverySeconds: number;
   /** App processes that ended without being told to: must be 0. */
   crashes: number;
@@ -33,14 +53,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The chaos run: two relays and two subscribers under a mixed workload, while RabbitMQ stops twice,
- * a relay and a subscriber are killed -9, MongoDB (a private FerretDB) dies and comes back, and events
- * are replayed from the outbox. Then it waits for quiescence and compares both sides field by field.
+ * a relay and a subscriber are killed -9, MongoDB (a private FerretDB) dies and comes back, events
+ * are replayed from the outbox, every link to PostgreSQL, RabbitMQ and MongoDB is reset, silenced,
+ * slowed or sliced (Toxiproxy), the reader queue is unbound under load, a malformed row goes into the
+ * outbox and malformed messages onto the exchange, and (`serverRestarts`) the RabbitMQ and PostgreSQL
+ * servers restart. Then it waits for quiescence and compares both sides field by field.
  */
 export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const { log } = options;
   const ferret = await PrivateFerretDb.start();
   const toxiproxy = await Toxiproxy.start();
-  const links: Record<'postgres' | 'rabbitmq', ProxiedLink | undefined> = { postgres: undefined, rabbitmq: undefined };
+  const links: Record<'postgres' | 'rabbitmq' | 'mongodb', ProxiedLink | undefined> = { postgres: undefined, rabbitmq: undefined, mongodb: undefined };
   const pipeline = await TestPipeline.start({
     processors: 2,
     subscribers: 2,
@@ -53,16 +76,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       CONSUMER_PREFETCH: '20',
       PG_QUERY_TIMEOUT_MS: '3000',
       PUBLISH_CONFIRM_TIMEOUT_MS: '3000',
+      MONGO_SOCKET_TIMEOUT_MS: '3000',
     },
-    // Every app reaches PostgreSQL and RabbitMQ through the fault proxy.
+    // Every app reaches PostgreSQL, RabbitMQ and MongoDB through the fault proxy.
     rewire: async (env) => {
       links.postgres = await toxiproxy.link('postgres', env.DATABASE_URL ?? '');
       links.rabbitmq = await toxiproxy.link('rabbitmq', env.AMQP_URL ?? '');
-      return { ...env, DATABASE_URL: links.postgres.url, AMQP_URL: links.rabbitmq.url };
+      links.mongodb = await toxiproxy.link('mongodb', env.MONGO_URL ?? '');
+      return { ...env, DATABASE_URL: links.postgres.url, AMQP_URL: links.rabbitmq.url, MONGO_URL: links.mongodb.url };
     },
   });
   const postgresLink = links.postgres!;
   const rabbitLink = links.rabbitmq!;
+  const mongoLink = links.mongodb!;
+  const poison = new Set<string>();
   let parked = 0;
   let unroutableRecovered = 0;
   const faults: string[] = [];
@@ -78,7 +105,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     fault(what);
     await inject();
     await sleep(scaled(ms));
-    await Promise.all([postgresLink.heal(), rabbitLink.heal()]);
+    await Promise.all([postgresLink.heal(), rabbitLink.heal(), mongoLink.heal()]);
     fault(`healed: ${what}`);
     await sleep(500);
   };
@@ -147,6 +174,25 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       await linkFault('PostgreSQL links slowed (30 ms) and RabbitMQ links cut into 16-byte segments', 2_000, () =>
         Promise.all([postgresLink.slow(30), rabbitLink.slice(16)]),
       );
+      await linkFault('MongoDB links reset (TCP RST on every connection)', 2_000, () => mongoLink.reset());
+      await linkFault('MongoDB links silent (no FIN, no RST)', 8_000, () => mongoLink.silence());
+      await linkFault('MongoDB links slowed (30 ms)', 2_000, () => mongoLink.slow(30));
+
+      const publisher = await pipeline.vhost.connect();
+      for (const kind of Object.keys(POISON_KINDS) as PoisonKind[]) poison.add(await publishPoison(publisher, kind));
+      await publisher.close();
+      fault(`malformed messages published to ${TOPOLOGY.exchange}: ${Object.keys(POISON_KINDS).join(', ')}`);
+
+      if (options.serverRestarts) {
+        fault('RabbitMQ server restarted (rabbitmqctl stop, rabbitmq-server -detached)');
+        await restartRabbitServer();
+        fault('RabbitMQ server up again');
+        await sleep(1_500);
+        fault('PostgreSQL server restarted (pg_ctlcluster restart -m fast; FerretDB loses its storage with it)');
+        await restartPostgresServer();
+        fault('PostgreSQL server up again');
+        await sleep(1_500);
+      }
 
       const [malformed] = await pipeline.db.query<{ event_id: string }>(
         `INSERT INTO proposalevents (proposal_id, event_guid, event_type, aggregate_version, payload)
@@ -187,7 +233,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       250,
     ).catch((error: Error) => log(`  ${error.message}`));
     const recoverySeconds = (Date.now() - lastFaultEnded) / 1000;
-    const dlq = await depth(TOPOLOGY.deadLetterQueue);
+    // Every malformed message must be in the DLQ (dead-lettered, not dropped, not blocking), and
+    // nothing else: a real event there is a failed guarantee.
+    const poisonExpected = poison.size;
+    await waitFor(async () => (await depth(TOPOLOGY.deadLetterQueue)) >= poisonExpected, 'the malformed messages in the DLQ', 30_000, 250).catch(
+      (error: Error) => log(`  ${error.message}`),
+    );
+    let dlq = 0;
+    let poisonDeadLettered = 0;
+    for (let message = await channel.get(TOPOLOGY.deadLetterQueue, { noAck: true }); message; message = await channel.get(TOPOLOGY.deadLetterQueue, { noAck: true })) {
+      if (poison.has(String(message.properties.messageId))) poisonDeadLettered++;
+      else dlq++;
+    }
     await channel.close();
 
     // The malformed row is parked, not published; once counted, it is removed like an operator would.
@@ -200,11 +257,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 
     const findings = await compareSides(pipeline.db, pipeline.mongo.db);
     const ok =
-      findings.lost === 0 && findings.duplicateEffects === 0 && findings.outOfOrder === 0 && dlq === 0 && crashes === 0 && parked === 1;
+      findings.lost === 0 &&
+      findings.duplicateEffects === 0 &&
+      findings.outOfOrder === 0 &&
+      dlq === 0 &&
+      poisonDeadLettered === poisonExpected &&
+      crashes === 0 &&
+      parked === 1;
     const summary =
       `chaos: events=${findings.events} faults=${faults.length} lost=${findings.lost} ` +
       `duplicate_effects=${findings.duplicateEffects} duplicates_logged=${findings.duplicatesLogged} ` +
-      `out_of_order=${findings.outOfOrder} dlq=${dlq} recovery_s=${recoverySeconds.toFixed(1)} ` +
+      `out_of_order=${findings.outOfOrder} dlq=${dlq} poison_dlq=${poisonDeadLettered}/${poisonExpected} recovery_s=${recoverySeconds.toFixed(1)} ` +
       `crashes=${crashes} parked=${parked} unroutable_recovered=${unroutableRecovered}`;
     return {
       ok,
@@ -212,6 +275,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       findings,
       faults,
       dlq,
+      poisonDeadLettered,
       recoverySeconds,
       crashes,
       parked,
@@ -220,8 +284,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       workloadErrors: work.errors,
     };
   } finally {
-    // Leave the shared broker as we found it, whatever happened.
-    if (!(await rabbitAnswers())) await startRabbitApp();
+    // Leave the shared broker as we found it, whatever happened (the node, then the app in it).
+    await ensureRabbitServer().catch(() => undefined);
+    await startRabbitApp().catch(() => undefined);
     await pipeline.stop().catch(() => undefined);
     await toxiproxy.stop();
     await ferret.destroy();

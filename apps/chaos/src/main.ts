@@ -7,6 +7,7 @@ async function main(): Promise<void> {
     proposals: quick ? 150 : 800,
     concurrency: quick ? 6 : 12,
     outageScale: quick ? 0.6 : 1,
+    serverRestarts: !process.argv.includes('--no-server-restarts'),
     log: (line) => console.log(line),
   });
   if (result.workloadErrors.length > 0) console.log(`sample 4xx answers:\n  ${result.workloadErrors.join('\n  ')}`);

@@ -1,3 +1,4 @@
+import { TOPOLOGY } from '@acme/contracts';
 import { freePort, http, repoRoot, TestPipeline, waitFor } from '@acme/testing';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -284,6 +285,60 @@ describe('lab console: the live pipeline page', () => {
         await pipeline.queryApi.restart();
       }
       await until(async () => (await page.locator('#duplicates-body tr').count()) === 1, 'the duplicate log back');
+    });
+  });
+
+  describe('what the relay holds back', () => {
+    const createProposal = () =>
+      http('POST', `${labConsole.url}/api/actions/create-proposal`, {
+        customerId: 1,
+        packageId: 'BAHAMA5NIGHT@COCOCLUB',
+        pax: [{ firstName: 'Uma', lastName: 'Routable', age: 33 }],
+      });
+    const verdictMatching = (pattern: RegExp, what: string) =>
+      waitFor(async () => {
+        const s = await snapshot();
+        return pattern.test(s.verdict.why) && s;
+      }, what, 20_000, 200);
+
+    it('says events are unroutable while no queue is bound, never "catching up", and in sync once bound again (Lab 6)', async () => {
+      const admin = await pipeline.vhost.connect();
+      const ops = await admin.createChannel();
+      try {
+        await ops.unbindQueue(TOPOLOGY.workQueue, TOPOLOGY.exchange, TOPOLOGY.workBinding);
+        expect((await createProposal()).status).toBe(201);
+
+        const s = await verdictMatching(/unroutable/, 'the verdict to name the unroutable events');
+        expect(s.verdict).toEqual({ state: 'stuck', why: expect.stringMatching(/^RabbitMQ returns events as unroutable: no queue is bound to acme\.sales\.topic/) });
+        expect(s.apps['event-processor']).toMatchObject({ health: 'down', state: 'unroutable', reason: expect.stringMatching(/unroutable/) });
+        expect(s.outbox.backlog).toBeGreaterThanOrEqual(1);
+      } finally {
+        await ops.bindQueue(TOPOLOGY.workQueue, TOPOLOGY.exchange, TOPOLOGY.workBinding);
+        await admin.close();
+      }
+      const after = await waitFor(async () => {
+        const s = await snapshot();
+        return s.verdict.state === 'in sync' && s;
+      }, 'in sync once the queue is bound again', 30_000, 200);
+      expect(after.apps['event-processor']).toMatchObject({ health: 'up', state: 'publishing', stuck: false });
+      expect(after.outbox.backlog).toBe(0);
+    });
+
+    it('counts a parked outbox row and says how to list and redrive it; the events behind it flow on (Lab 7)', async () => {
+      const [bad] = await pipeline.db.query<{ event_id: string }>(
+        `INSERT INTO proposalevents (proposal_id, event_guid, event_type, aggregate_version, payload)
+         VALUES (1, gen_random_uuid(), 'proposal.created', 1, '{"hand":"written"}') RETURNING event_id`,
+      );
+      try {
+        expect((await createProposal()).status).toBe(201);
+        const s = await verdictMatching(/parked/, 'the verdict to name the parked row');
+        expect(s.outbox).toMatchObject({ parked: 1, backlog: 0 });
+        expect(s.verdict).toEqual({ state: 'stuck', why: expect.stringMatching(/^1 outbox row\(s\) parked .*npm run lab -- outbox redrive --all$/) });
+        expect(s.rabbit).toMatchObject({ work: 0, dlq: 0 });
+      } finally {
+        await pipeline.db.query('DELETE FROM proposalevents WHERE event_id = $1', [bad?.event_id]);
+      }
+      await waitFor(async () => (await snapshot()).verdict.state === 'in sync', 'in sync once the parked row is gone', 20_000, 200);
     });
   });
 });

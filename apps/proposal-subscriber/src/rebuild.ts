@@ -6,7 +6,7 @@ import { z } from 'zod';
 /** `node dist/apps/proposal-subscriber/src/rebuild.js` — drop the views and rebuild them from the event store. */
 runMain('rebuild', async () => {
   const config = loadConfig(z.object(mongoEnv));
-  const client = createMongoClient(config.MONGO_URL);
+  const client = createMongoClient(config.MONGO_URL, config.MONGO_SOCKET_TIMEOUT_MS);
   try {
     const result = await rebuildViews(client.db(config.MONGO_DB), (done, total) =>
       process.stdout.write(`\rreplayed ${done}/${total} events`),

@@ -21,7 +21,7 @@ export class ReadModel implements OnModuleInit, OnApplicationShutdown {
   readonly queries: ProposalQueries;
 
   constructor(@Inject(QUERY_API_CONFIG) readonly config: QueryApiConfig) {
-    this.client = createMongoClient(config.MONGO_URL);
+    this.client = createMongoClient(config.MONGO_URL, config.MONGO_SOCKET_TIMEOUT_MS);
     this.queries = new ProposalQueries(this.client.db(config.MONGO_DB), { signals: this.signals, livePollMs: config.MIN_VERSION_POLL_MS });
     if (config.AMQP_URL) {
       this.amqp = connectAmqp(config.AMQP_URL, 'acme.query-api', this.logger);

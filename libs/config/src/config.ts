@@ -54,6 +54,8 @@ export const mongoEnv = {
   MONGO_DB: z
     .string({ required_error: 'is required' })
     .regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be 1-63 letters, digits, _ or -'),
+  /** A MongoDB operation that gets no answer (a silent link, a wedged server) fails after this long. */
+  MONGO_SOCKET_TIMEOUT_MS: int(1_000, 600_000).default(10_000),
 };
 
 /** RabbitMQ topology tunables: the relay declares them, the subscriber relies on them. */

@@ -32,10 +32,15 @@ export function collectionsOf(db: Db): ReadModelCollections {
  * A client that survives MongoDB restarts: the driver reconnects by itself; operations fail fast
  * (server selection timeout) while it is away, and the caller retries later.
  */
-export function createMongoClient(url: string): MongoClient {
+/**
+ * The read side's client. `socketTimeoutMs` bounds every operation on a link that went silent (no FIN,
+ * no RST): without it an in-flight write waits forever, as the driver's default socket timeout is none.
+ */
+export function createMongoClient(url: string, socketTimeoutMs = 10_000): MongoClient {
   return new MongoClient(url, {
     serverSelectionTimeoutMS: 3_000,
     connectTimeoutMS: 3_000,
+    socketTimeoutMS: socketTimeoutMs,
     maxPoolSize: 20,
     appName: 'acme-proposals',
   });

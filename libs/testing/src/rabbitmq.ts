@@ -55,6 +55,27 @@ export async function startRabbitApp(): Promise<void> {
   await waitFor(() => rabbitAnswers(), 'RabbitMQ to accept connections', 60_000, 250);
 }
 
+/**
+ * Fault injection: a full restart of the RabbitMQ server — the Erlang node stops (every connection
+ * closed, every queue recovered from disk at start), then starts again the way the machine starts it
+ * (`rabbitmq-server -detached`). Resolves once the broker accepts connections again.
+ */
+export async function restartRabbitServer(): Promise<void> {
+  await rabbitmqctl('stop');
+  try {
+    await waitFor(async () => !(await rabbitAnswers()), 'the RabbitMQ node to stop', 60_000, 250);
+  } finally {
+    await ensureRabbitServer();
+  }
+}
+
+/** Starts the RabbitMQ server if it is not running (tests leave shared services as they found them). */
+export async function ensureRabbitServer(): Promise<void> {
+  if (await rabbitAnswers()) return;
+  await run('rabbitmq-server', ['-detached'], { timeout: 60_000 }).catch(() => undefined); // "already running" is fine
+  await waitFor(() => rabbitAnswers(), 'RabbitMQ to accept connections after a restart', 120_000, 500);
+}
+
 export async function queueDepth(vhost: TestVhost, queue: string): Promise<number> {
   const connection = await vhost.connect();
   try {

@@ -20,11 +20,23 @@ export interface PipelineStatus {
   duplicateDeliveries?: number;
   /** Missing for apps whose health port is not known (the workers under compose). */
   health: Record<string, boolean | undefined>;
+  /** What the event processor's /health says of its relay (when it answered). */
+  relay?: { state?: string; stuck?: boolean; lastError?: string };
   verdict: { state: 'in sync' | 'catching up' | 'stuck' | 'out of sync'; why: string };
 }
 
-async function healthy(url: string): Promise<boolean> {
-  return (await attempt(async () => (await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) })).ok)) ?? false;
+interface HealthAnswer {
+  ok: boolean;
+  relay?: PipelineStatus['relay'];
+}
+
+async function probeHealth(url: string): Promise<HealthAnswer> {
+  const answer = await attempt(async () => {
+    const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
+    const body = (await response.json().catch(() => undefined)) as { relay?: PipelineStatus['relay'] } | undefined;
+    return { ok: response.ok, relay: body?.relay };
+  });
+  return answer ?? { ok: false };
 }
 
 export async function collectStatus(lab: LabContext): Promise<PipelineStatus> {
@@ -73,7 +85,7 @@ export async function collectStatus(lab: LabContext): Promise<PipelineStatus> {
       (['command-api', 'query-api', 'event-processor', 'proposal-subscriber'] as const).map(async (app) => {
         // Under compose the workers' health ports are not published at fixed host ports (they scale).
         const known = lab.config.ACME_RUNTIME === 'local' || app === 'command-api' || app === 'query-api';
-        return [app, known ? await healthy(lab.url(app)) : undefined] as const;
+        return [app, known ? await probeHealth(lab.url(app)) : undefined] as const;
       }),
     ),
   ]);
@@ -89,7 +101,8 @@ export async function collectStatus(lab: LabContext): Promise<PipelineStatus> {
     appliedEvents: read?.applied,
     duplicateEvents: read?.duplicateEvents,
     duplicateDeliveries: read?.duplicateDeliveries,
-    health: Object.fromEntries(health),
+    health: Object.fromEntries(health.map(([app, answer]) => [app, answer?.ok])),
+    relay: health.find(([app]) => app === 'event-processor')?.[1]?.relay,
     verdict: { state: 'in sync', why: '' },
   };
   status.verdict = verdictOf(status);
@@ -116,7 +129,11 @@ export function verdictOf(s: PipelineStatus): PipelineStatus['verdict'] {
   }
   const inFlight = s.queues.work + s.queues.retry;
   if (backlog > 0 && s.health['event-processor'] === false) {
-    return { state: 'stuck', why: `the event processor is not running; ${backlog} event(s) wait in the outbox` };
+    const { relay } = s;
+    const why = !relay
+      ? 'the event processor is not running'
+      : `the event processor ${relay.stuck ? 'makes no progress' : 'cannot publish'}${relay.lastError ? ` (${relay.lastError})` : ''}`;
+    return { state: 'stuck', why: `${why}; ${backlog} event(s) wait in the outbox` };
   }
   if (inFlight > 0 && s.queues.consumers === 0) {
     return { state: 'stuck', why: `no subscriber is consuming; ${inFlight} message(s) wait in RabbitMQ` };

@@ -40,6 +40,8 @@ const BODY = `
       <dl class="facts">
         <dt>published</dt><dd id="outbox-published">n/a</dd>
         <dt>confirm p50 (5 min)</dt><dd id="outbox-confirm">n/a</dd>
+        <dt>relay</dt><dd id="outbox-relay">n/a</dd>
+        <dt>parked</dt><dd id="outbox-parked">n/a</dd>
       </dl>
     </article>
     ${arrow('arrow-outbox')}

@@ -74,7 +74,8 @@ export const PAGE_SCRIPT = String.raw`
         ? ' · down' + (status.failing.length ? ' (' + status.failing.join(', ') + ')' : '')
         : ' · not running';
       label.textContent = name + words;
-      pill.title = name + ' at ' + status.url + ': ' + status.health + (status.metrics ? '' : ' (no /metrics)');
+      pill.title = name + ' at ' + status.url + ': ' + status.health + (status.stuck ? ', stuck' : '') +
+        (status.reason ? ' — ' + status.reason : '') + (status.metrics ? '' : ' (no /metrics)');
     }
   }
 
@@ -88,6 +89,11 @@ export const PAGE_SCRIPT = String.raw`
     setText('outbox-rate', isNum(s.outbox.publishedRate) ? rate(s.outbox.publishedRate) + ' published' : 'n/a');
     setText('outbox-published', int(s.outbox.published));
     setText('outbox-confirm', seconds(s.outbox.confirmP50Seconds));
+    var relay = s.apps['event-processor'];
+    var relayState = relay.state ? relay.state + (relay.stuck ? ', stuck' : '') : null;
+    setText('outbox-relay', relayState || 'n/a', relay.state === 'publishing' && !relay.stuck ? null : relayState ? 'alert' : null);
+    byId('outbox-relay').title = relay.reason || '';
+    setText('outbox-parked', int(s.outbox.parked), s.outbox.parked > 0 ? 'alert' : null);
 
     var r = s.rabbit;
     var broker = byId('rabbit-status');

@@ -1,5 +1,5 @@
 import { MetricsPage } from './prometheus-text';
-import type { AppHealth, DuplicateEntry } from './snapshot';
+import type { AppStatus, DuplicateEntry } from './snapshot';
 
 /** Every read of the page's figures gives up after this long: a hung app must not stall the others. */
 export const PROBE_TIMEOUT_MS = 800;
@@ -20,17 +20,30 @@ async function readJson(response: Response): Promise<unknown> {
   }
 }
 
-/** GET /health: 200 is up; any other answer is down, with the checks that failed; no answer is unreachable. */
-export async function probeHealth(baseUrl: string): Promise<{ health: AppHealth; failing: string[] }> {
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+const textOf = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
+
+/**
+ * GET /health: 200 is up; any other answer is down, with the checks that failed; no answer is
+ * unreachable. Also what the workers say of their progress: the relay's state and last error
+ * (`relay: {state, lastError, stuck}`), the subscriber's `stuck` and `consumerSetupError`.
+ */
+export async function probeHealth(baseUrl: string): Promise<Pick<AppStatus, 'health' | 'failing' | 'state' | 'stuck' | 'reason'>> {
   const response = await get(`${baseUrl}/health`);
-  if (!response) return { health: 'unreachable', failing: [] };
+  if (!response) return { health: 'unreachable', failing: [], state: null, stuck: false, reason: null };
   const body = await readJson(response);
-  const checks = typeof body === 'object' && body !== null && 'checks' in body ? body.checks : undefined;
-  const failing =
-    typeof checks === 'object' && checks !== null
-      ? Object.entries(checks as Record<string, unknown>).filter(([, state]) => state !== 'up').map(([name]) => name)
-      : [];
-  return { health: response.ok ? 'up' : 'down', failing };
+  const checks = isRecord(body) && isRecord(body.checks) ? body.checks : {};
+  const failing = Object.entries(checks)
+    .filter(([, state]) => state !== 'up')
+    .map(([name]) => name);
+  const relay = isRecord(body) && isRecord(body.relay) ? body.relay : undefined;
+  return {
+    health: response.ok ? 'up' : 'down',
+    failing,
+    state: textOf(relay?.state),
+    stuck: relay?.stuck === true || (isRecord(body) && body.stuck === true),
+    reason: textOf(relay?.lastError) ?? (isRecord(body) ? textOf(body.consumerSetupError) : null),
+  };
 }
 
 /** GET /metrics, parsed; undefined when the app does not answer or has no metrics endpoint yet. */

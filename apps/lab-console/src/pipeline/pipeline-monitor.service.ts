@@ -19,6 +19,7 @@ type CounterName = 'stored' | 'storedOutbox' | 'storedDirect' | 'published' | 'p
 interface Reading extends Record<CounterName, number | null> {
   at: number;
   backlog: number | null;
+  parked: number | null;
   lastLag: number | null;
   lag: HistogramData | null;
   confirm: HistogramData | null;
@@ -35,7 +36,8 @@ function read(at: number, metrics: Partial<Record<AppName, MetricsPage>>): Omit<
     stored: command?.value('acme_events_stored_total') ?? null,
     storedOutbox: command?.value('acme_events_stored_total', { mode: 'outbox' }) ?? null,
     storedDirect: command?.value('acme_events_stored_total', { mode: 'direct' }) ?? null,
-    backlog: processor?.value('acme_outbox_backlog') ?? null,
+    backlog: processor?.value('acme_outbox_backlog', { state: 'waiting' }) ?? null,
+    parked: processor?.value('acme_outbox_backlog', { state: 'parked' }) ?? null,
     published: processor?.value('acme_events_published_total') ?? null,
     confirm: processor?.histogram('acme_publish_confirm_seconds') ?? null,
     projected: subscriber?.value('acme_events_projected_total') ?? null,
@@ -164,11 +166,12 @@ export class PipelineMonitor implements OnApplicationBootstrap, OnModuleDestroy 
     const rabbit = depths ? { reachable: true, ...depths } : { reachable: false, work: null, retry: null, dlq: null, consumers: null };
     const snapshot: Snapshot = {
       at: new Date(at).toISOString(),
-      verdict: verdictOf({ apps, rabbit, backlog: reading.backlog }),
+      verdict: verdictOf({ apps, rabbit, backlog: reading.backlog, parked: reading.parked }),
       apps,
       write: { stored: reading.stored, storedRate: rate('stored'), storedOutbox: reading.storedOutbox, storedDirect: reading.storedDirect },
       outbox: {
         backlog: reading.backlog,
+        parked: reading.parked,
         published: reading.published,
         publishedRate: rate('published'),
         // Batches are rare when idle: over the whole history, so the figure does not flicker to n/a.

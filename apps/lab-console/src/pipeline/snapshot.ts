@@ -15,6 +15,12 @@ export interface AppStatus {
   failing: string[];
   /** Whether /metrics answered. */
   metrics: boolean;
+  /** The relay's own state (`publishing`, `unroutable`, `failing`…); null for the other apps. */
+  state: string | null;
+  /** Work waits and the worker has made no progress for STUCK_AFTER_MS. */
+  stuck: boolean;
+  /** Why it is not working, in its own words (the relay's last error, the consumer's setup error). */
+  reason: string | null;
 }
 
 export interface QueueDepths {
@@ -55,7 +61,8 @@ export interface Snapshot {
   apps: Record<AppName, AppStatus>;
   write: { stored: number | null; storedRate: number | null; storedOutbox: number | null; storedDirect: number | null };
   /** confirmP50Seconds: publish → all confirms per batch, p50 over the last five minutes. */
-  outbox: { backlog: number | null; published: number | null; publishedRate: number | null; confirmP50Seconds: number | null };
+  /** backlog: rows waiting to be published; parked: rows the relay set aside (malformed, or failing too often). */
+  outbox: { backlog: number | null; parked: number | null; published: number | null; publishedRate: number | null; confirmP50Seconds: number | null };
   rabbit: { reachable: boolean } & QueueDepths;
   read: {
     projected: number | null;

@@ -1,13 +1,25 @@
 import type { AppHealth, AppName, AppStatus } from './snapshot';
 import { verdictOf, type VerdictInput } from './verdict';
 
-const app = (health: AppHealth = 'up', failing: string[] = []): AppStatus => ({ url: 'http://x', health, failing, metrics: true });
+const app = (health: AppHealth = 'up', failing: string[] = [], more: Partial<AppStatus> = {}): AppStatus => ({
+  url: 'http://x',
+  health,
+  failing,
+  metrics: true,
+  state: null,
+  stuck: false,
+  reason: null,
+  ...more,
+});
 
-function pipeline(overrides: { apps?: Partial<Record<AppName, AppStatus>>; rabbit?: Partial<VerdictInput['rabbit']>; backlog?: number | null } = {}): VerdictInput {
+function pipeline(
+  overrides: { apps?: Partial<Record<AppName, AppStatus>>; rabbit?: Partial<VerdictInput['rabbit']>; backlog?: number | null; parked?: number } = {},
+): VerdictInput {
   return {
     apps: { 'command-api': app(), 'query-api': app(), 'event-processor': app(), 'proposal-subscriber': app(), ...overrides.apps },
     rabbit: { reachable: true, work: 0, retry: 0, dlq: 0, consumers: 1, ...overrides.rabbit },
     backlog: overrides.backlog === undefined ? 0 : overrides.backlog,
+    parked: overrides.parked ?? 0,
   };
 }
 
@@ -56,5 +68,34 @@ describe('the verdict line', () => {
 
   it('treats figures nobody reported (n/a) as nothing waiting rather than failing', () => {
     expect(verdictOf(pipeline({ backlog: null, rabbit: { work: null, retry: null, dlq: null, consumers: null } })).state).toBe('in sync');
+  });
+
+  it('says events wait for a binding when the relay reports them unroutable, never "catching up" (Lab 6)', () => {
+    const processor = app('down', ['relay'], { state: 'unroutable', reason: 'unroutable: no queue bound' });
+    const v = verdictOf(pipeline({ apps: { 'event-processor': processor }, backlog: 3 }));
+    expect(v.state).toBe('stuck');
+    expect(v.why).toMatch(/^RabbitMQ returns events as unroutable: no queue is bound to acme\.sales\.topic .*3 event\(s\) wait in the outbox/);
+  });
+
+  it('names a relay that makes no progress, with its last error, and not a dependency that is up', () => {
+    const processor = app('down', ['relay'], { state: 'failing', stuck: true, reason: 'publisher confirm timeout' });
+    expect(verdictOf(pipeline({ apps: { 'event-processor': processor }, backlog: 7 })).why).toBe(
+      'the event processor makes no progress (publisher confirm timeout); 7 event(s) wait in the outbox',
+    );
+  });
+
+  it('names a subscriber that holds messages and makes no progress', () => {
+    const subscriber = app('down', ['progress'], { stuck: true });
+    expect(verdictOf(pipeline({ apps: { 'proposal-subscriber': subscriber }, rabbit: { work: 4 } }))).toEqual({
+      state: 'stuck',
+      why: 'the proposal subscriber makes no progress; 4 message(s) wait in RabbitMQ',
+    });
+  });
+
+  it('reports parked outbox rows once the rest has flowed, with the commands that list and redrive them (Lab 7)', () => {
+    const v = verdictOf(pipeline({ parked: 1 }));
+    expect(v.state).toBe('stuck');
+    expect(v.why).toMatch(/^1 outbox row\(s\) parked .*npm run lab -- outbox parked.*npm run lab -- outbox redrive --all$/);
+    expect(verdictOf(pipeline({ parked: 1, backlog: 5 })).state).toBe('catching up');
   });
 });

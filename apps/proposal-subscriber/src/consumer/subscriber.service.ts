@@ -24,7 +24,7 @@ export class SubscriberService implements OnApplicationBootstrap, OnApplicationS
   private readonly notices: ProjectionNoticePublisher;
 
   constructor(@Inject(SUBSCRIBER_CONFIG) private readonly config: ProposalSubscriberConfig) {
-    this.mongo = createMongoClient(config.MONGO_URL);
+    this.mongo = createMongoClient(config.MONGO_URL, config.MONGO_SOCKET_TIMEOUT_MS);
     const db = this.mongo.db(config.MONGO_DB);
     this.amqp = connectAmqp(config.AMQP_URL, 'acme.proposal-subscriber', this.logger);
     this.notices = new ProjectionNoticePublisher(this.amqp, this.logger);
