@@ -1,6 +1,6 @@
 // Shared by the three test tiers. Tests are transpiled by SWC (type-checking is `npm run typecheck`);
 // `@acme/*` imports resolve to the libs' public `src/index.ts`, as in tsconfig.base.json.
-const { readFileSync } = require('node:fs');
+const { mkdirSync, readFileSync } = require('node:fs');
 const swcrc = JSON.parse(readFileSync(`${__dirname}/.swcrc`, 'utf8'));
 delete swcrc.exclude;
 delete swcrc.$schema;
@@ -11,6 +11,9 @@ for (const [alias, [target]] of Object.entries(swcrc.jsc.paths)) {
 }
 delete swcrc.jsc.paths;
 delete swcrc.jsc.baseUrl;
+
+// Each tier writes its results to test-results/<tier>.json (--outputFile), which jest does not create.
+mkdirSync(`${__dirname}/test-results`, { recursive: true });
 
 module.exports = (testRegex, extra = {}) => ({
   rootDir: __dirname,

@@ -18,5 +18,5 @@ runMain('command-api', async () => {
       description: 'Write side: every change is stored with its event in one transaction (transactional outbox).',
     },
   });
-  await listen(app, 'command-api', config.COMMAND_API_PORT);
+  await listen(app, 'command-api', config.COMMAND_API_PORT, config.HOST);
 });

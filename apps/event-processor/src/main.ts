@@ -10,5 +10,5 @@ runMain('event-processor', async () => {
     port: config.EVENT_PROCESSOR_PORT,
     logLevel: config.LOG_LEVEL,
   });
-  await listen(app, 'event-processor', config.EVENT_PROCESSOR_PORT);
+  await listen(app, 'event-processor', config.EVENT_PROCESSOR_PORT, config.HOST);
 });

@@ -1,6 +1,6 @@
 import { repoRoot, TestPipeline, waitFor } from '@acme/testing';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PipelineStatus } from './commands/status';
@@ -36,6 +36,32 @@ describe('lab console against the running stack', () => {
       );
     });
   }
+
+  it('works in a checkout without .env (before the first npm start): the settings come from .env.example', async () => {
+    // Given a folder with only the .env.example that `npm start` would copy, and a shell that sets nothing
+    const fresh = mkdtempSync(join(tmpdir(), 'acme-lab-fresh-'));
+    const ports = { COMMAND_API_PORT: pipeline.commandApi.port, QUERY_API_PORT: pipeline.queryApi.port, EVENT_PROCESSOR_PORT: pipeline.processors[0]?.port, PROPOSAL_SUBSCRIBER_PORT: pipeline.subscribers[0]?.port };
+    const settings = { ...pipeline.env, ...ports };
+    writeFileSync(join(fresh, '.env.example'), Object.entries(settings).map(([k, v]) => `${k}=${String(v)}`).join('\n'));
+    const shell = Object.fromEntries(Object.entries(process.env).filter(([k]) => !(k in settings)));
+    try {
+      // When the lab reports the status there
+      const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, [join(repoRoot, 'dist/apps/lab-cli/src/main.js'), 'status', '--json'], { cwd: fresh, env: { ...shell, NO_COLOR: '1' }, timeout: 60_000 }, (error, stdout, stderr) =>
+          resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+
+      // Then it reads this pipeline, not "invalid configuration"
+      expect(result.stderr).not.toMatch(/invalid configuration/);
+      expect(result.code).toBe(0);
+      const s = JSON.parse(result.stdout) as PipelineStatus;
+      expect(s.health).toEqual({ 'command-api': true, 'query-api': true, 'event-processor': true, 'proposal-subscriber': true });
+      expect(s.writeProposals).toEqual(expect.any(Number));
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
 
   const status = async (): Promise<PipelineStatus> => JSON.parse((await lab('status', '--json')).stdout) as PipelineStatus;
   const inSync = () => waitFor(async () => (await status()).verdict.state === 'in sync' && (await status()), 'IN SYNC', 30_000, 250);

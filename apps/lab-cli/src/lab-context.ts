@@ -31,10 +31,12 @@ export class LabContext {
   private mongoClient?: MongoClient;
 
   constructor() {
-    // Same settings as `npm start`: .env (made from .env.example), under the shell's variables.
-    if (existsSync('.env')) {
+    // Same settings as `npm start`: .env, or before the first `npm start` the .env.example it is
+    // made from, under the shell's variables.
+    const envFile = ['.env', '.env.example'].find((file) => existsSync(file));
+    if (envFile) {
       const shell = { ...process.env };
-      process.loadEnvFile('.env');
+      process.loadEnvFile(envFile);
       Object.assign(process.env, shell);
     }
     this.config = loadConfig(labSchema);

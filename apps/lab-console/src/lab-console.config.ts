@@ -1,4 +1,4 @@
-import { amqpEnv, loadConfig, logEnv, port } from '@acme/config';
+import { amqpEnv, httpEnv, loadConfig, logEnv, port } from '@acme/config';
 import { z } from 'zod';
 
 const appUrl = (fallback: string) =>
@@ -14,6 +14,7 @@ const appUrl = (fallback: string) =>
  * AMQP (queue depths, the DLQ). It has no database settings on purpose: it shows what the apps report.
  */
 export const labConsoleSchema = z.object({
+  ...httpEnv,
   ...amqpEnv,
   ...logEnv,
   LAB_CONSOLE_PORT: port(3004),

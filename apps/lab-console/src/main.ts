@@ -10,5 +10,5 @@ runMain('lab-console', async () => {
     port: config.LAB_CONSOLE_PORT,
     logLevel: config.LOG_LEVEL,
   });
-  await listen(app, 'lab-console', config.LAB_CONSOLE_PORT);
+  await listen(app, 'lab-console', config.LAB_CONSOLE_PORT, config.HOST);
 });

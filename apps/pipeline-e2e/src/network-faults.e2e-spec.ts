@@ -1,7 +1,7 @@
 import { http, TestPipeline, Toxiproxy, waitFor, type ProxiedLink } from '@acme/testing';
 
 /**
- * Network faults, not stopped servers: the apps reach PostgreSQL and RabbitMQ through Toxiproxy,
+ * Network faults, not stopped servers: the apps reach PostgreSQL, RabbitMQ and MongoDB through Toxiproxy,
  * which resets or silences the real TCP links. A fault is a dependency fault: 503 where a request
  * needs it, recovery by itself, and never a crash (each app's unplanned exits are counted).
  */
@@ -11,21 +11,23 @@ const proposal = (lastName: string) => ({
   pax: [{ firstName: 'Ada', lastName, age: 36 }],
 });
 
-describe('network faults on the links to PostgreSQL and RabbitMQ', () => {
+describe('network faults on the links to PostgreSQL, RabbitMQ and MongoDB', () => {
   let toxiproxy: Toxiproxy;
   let postgres: ProxiedLink;
   let rabbitmq: ProxiedLink;
+  let mongodb: ProxiedLink;
   let pipeline: TestPipeline;
 
   beforeAll(async () => {
     toxiproxy = await Toxiproxy.start();
     pipeline = await TestPipeline.start({
       // Short bounds, so that a silent link is detected within this test's time.
-      env: { PG_QUERY_TIMEOUT_MS: '2000', PG_CONNECT_TIMEOUT_MS: '2000', PUBLISH_CONFIRM_TIMEOUT_MS: '3000' },
+      env: { PG_QUERY_TIMEOUT_MS: '2000', PG_CONNECT_TIMEOUT_MS: '2000', PUBLISH_CONFIRM_TIMEOUT_MS: '3000', MONGO_SOCKET_TIMEOUT_MS: '2000' },
       rewire: async (env) => {
         postgres = await toxiproxy.link('postgres', env.DATABASE_URL ?? '');
         rabbitmq = await toxiproxy.link('rabbitmq', env.AMQP_URL ?? '');
-        return { ...env, DATABASE_URL: postgres.url, AMQP_URL: rabbitmq.url };
+        mongodb = await toxiproxy.link('mongodb', env.MONGO_URL ?? '');
+        return { ...env, DATABASE_URL: postgres.url, AMQP_URL: rabbitmq.url, MONGO_URL: mongodb.url };
       },
     });
   });
@@ -38,6 +40,7 @@ describe('network faults on the links to PostgreSQL and RabbitMQ', () => {
   afterEach(async () => {
     await postgres.heal();
     await rabbitmq.heal();
+    await mongodb.heal();
     // Then, whatever the fault was: no app process ended on it
     const apps = [pipeline.commandApi, pipeline.queryApi, ...pipeline.processors, ...pipeline.subscribers];
     expect(apps.filter((app) => app.crashes > 0).map((app) => `${app.name}: ${app.output.slice(-1500)}`)).toEqual([]);
@@ -119,5 +122,27 @@ describe('network faults on the links to PostgreSQL and RabbitMQ', () => {
     const res = await create('Sliced');
     expect(res.status).toBe(201);
     await projected((res.body as { proposalId: number }).proposalId);
+  });
+
+  it('projects what arrived while the MongoDB link was silent once it heals, and the query API answers 503 meanwhile', async () => {
+    // Given a proposal projected, then the read side's links silent (no FIN, no RST) while another is written
+    const before = await create('BeforeSilence');
+    await projected((before.body as { proposalId: number }).proposalId);
+    await mongodb.silence();
+    const during = await create('DuringMongoSilence');
+    expect(during.status).toBe(201);
+
+    // Then a read that needs MongoDB is a dependency fault within the bound, not a hang or a 500
+    const started = Date.now();
+    const read = await http('GET', `${pipeline.queryApi.url}/proposals/${(before.body as { proposalId: number }).proposalId}`);
+    expect(read.status).toBe(503);
+    expect(read.body.code).toBe('DEPENDENCY.UNAVAILABLE');
+    expect(Date.now() - started).toBeLessThan(8_000);
+    // (the subscriber's write in flight on the silent link fails after MONGO_SOCKET_TIMEOUT_MS and is retried)
+    await new Promise((r) => setTimeout(r, 4_000));
+
+    // When the link heals, Then the event written during the silence reaches the read side
+    await mongodb.heal();
+    await projected((during.body as { proposalId: number }).proposalId);
   });
 });

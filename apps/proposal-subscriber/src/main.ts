@@ -10,5 +10,5 @@ runMain('proposal-subscriber', async () => {
     port: config.PROPOSAL_SUBSCRIBER_PORT,
     logLevel: config.LOG_LEVEL,
   });
-  await listen(app, 'proposal-subscriber', config.PROPOSAL_SUBSCRIBER_PORT);
+  await listen(app, 'proposal-subscriber', config.PROPOSAL_SUBSCRIBER_PORT, config.HOST);
 });

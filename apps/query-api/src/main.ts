@@ -14,5 +14,5 @@ runMain('query-api', async () => {
       description: 'Read side: views projected from the proposal events into MongoDB (eventually consistent).',
     },
   });
-  await listen(app, 'query-api', config.QUERY_API_PORT);
+  await listen(app, 'query-api', config.QUERY_API_PORT, config.HOST);
 });

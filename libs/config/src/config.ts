@@ -68,11 +68,20 @@ export const topologyEnv = {
   QUEUE_DELIVERY_LIMIT: int(1, 1_000).default(20),
 };
 
+/** Where the app's HTTP server listens: this machine only, unless HOST says otherwise (0.0.0.0 in a container). */
+export const httpEnv = {
+  HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.:_-]{1,253}$/, 'must be a host name or an IP address, e.g. 127.0.0.1 or 0.0.0.0')
+    .default('127.0.0.1'),
+};
+
 export const logEnv = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 };
 
 export const commandApiSchema = z.object({
+  ...httpEnv,
   ...postgresEnv,
   ...amqpEnv,
   ...logEnv,
@@ -82,6 +91,7 @@ export const commandApiSchema = z.object({
 });
 
 export const queryApiSchema = z.object({
+  ...httpEnv,
   ...mongoEnv,
   ...logEnv,
   /**
@@ -96,6 +106,7 @@ export const queryApiSchema = z.object({
 });
 
 export const eventProcessorSchema = z.object({
+  ...httpEnv,
   ...postgresEnv,
   ...amqpEnv,
   ...topologyEnv,
@@ -114,6 +125,7 @@ export const eventProcessorSchema = z.object({
 });
 
 export const proposalSubscriberSchema = z.object({
+  ...httpEnv,
   ...amqpEnv,
   ...mongoEnv,
   ...topologyEnv,

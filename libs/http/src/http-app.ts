@@ -100,10 +100,14 @@ function setUpOpenApi(app: INestApplication, openApi: { title: string; descripti
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config));
 }
 
-/** Listens on 0.0.0.0 (reachable from compose's network) and logs where. */
-export async function listen(app: NestFastifyApplication, name: string, port: number): Promise<void> {
-  await app.listen({ port, host: '0.0.0.0' });
-  new Logger(name).log(`listening on http://127.0.0.1:${port}`);
+/**
+ * Listens on `host` (HOST: 127.0.0.1 by default, so that a classroom network cannot reach the relay's
+ * replay or the lab's fault injection; 0.0.0.0 in a container) and logs where.
+ */
+export async function listen(app: NestFastifyApplication, name: string, port: number, host: string): Promise<void> {
+  await app.listen({ port, host });
+  const shown = host === '0.0.0.0' || host === '::' ? `http://127.0.0.1:${port} (all interfaces: HOST=${host})` : `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  new Logger(name).log(`listening on ${shown}`);
 }
 
 /**
