@@ -1,6 +1,6 @@
 import type { QueryApiConfig } from '@acme/config';
 import { connectAmqp, listenForProjectionNotices, type NoticeChannel } from '@acme/messaging';
-import { createMongoClient, ensureIndexes, ProposalQueries, VersionSignals } from '@acme/read-model';
+import { connectWhenMongoAnswers, createMongoClient, ensureIndexes, ProposalQueries, VersionSignals } from '@acme/read-model';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { AmqpConnectionManager } from 'amqp-connection-manager';
 import type { MongoClient } from 'mongodb';
@@ -29,10 +29,24 @@ export class ReadModel implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  async onModuleInit(): Promise<void> {
-    await ensureIndexes(this.client.db(this.config.MONGO_DB)).catch((error: Error) =>
-      this.logger.warn(`MongoDB not ready at start (${error.message}); queries fail with 503 until it is`),
-    );
+  private readonly stopping = new AbortController();
+
+  /** Starts without waiting for MongoDB: queries answer 503 until it answers, then the indexes are made. */
+  onModuleInit(): void {
+    let warned = false;
+    void connectWhenMongoAnswers(this.client, {
+      signal: this.stopping.signal,
+      onRetry: (error) => {
+        if (!warned) this.logger.warn(`MongoDB not ready (${error.message}); queries answer 503 until it is`);
+        warned = true;
+      },
+    })
+      .then(async (connected) => {
+        if (!connected) return;
+        if (warned) this.logger.log('MongoDB connected');
+        await ensureIndexes(this.client.db(this.config.MONGO_DB));
+      })
+      .catch((error: Error) => this.logger.warn(`could not create the read model's indexes (${error.message})`));
   }
 
   async ping(): Promise<boolean> {
@@ -46,6 +60,7 @@ export class ReadModel implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopping.abort();
     await this.notices?.close().catch(() => undefined);
     await this.amqp?.close().catch(() => undefined);
     await this.client.close();

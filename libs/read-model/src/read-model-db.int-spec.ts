@@ -1,7 +1,7 @@
 import { PrivateFerretDb, uniqueName } from '@acme/testing';
 import { MongoClient } from 'mongodb';
 import { Client } from 'pg';
-import { collectionsOf, ensureIndexes } from './read-model-db';
+import { collectionsOf, connectWhenMongoAnswers, createMongoClient, ensureIndexes } from './read-model-db';
 import type { ProposalView } from './views';
 
 /**
@@ -48,4 +48,51 @@ describe('the FerretDB runner (tools/ferretdb) against PostgreSQL', () => {
       await pg.end();
     }
   });
+});
+
+describe('a read-side client started while MongoDB is down', () => {
+  let ferret: PrivateFerretDb;
+
+  beforeAll(async () => {
+    ferret = await PrivateFerretDb.start();
+    await ferret.kill(); // MongoDB down before the app starts
+  });
+
+  afterAll(async () => {
+    await ferret.destroy();
+  });
+
+  const ping = (client: MongoClient) =>
+    client
+      .db('admin')
+      .command({ ping: 1 })
+      .then(() => 'ok')
+      .catch((error: Error) => error.name);
+
+  it('connects once MongoDB answers; the driver alone would stay broken (its first connect failed)', async () => {
+    // Given two clients whose first operation failed because MongoDB was down
+    const plain = createMongoClient(ferret.url);
+    const managed = createMongoClient(ferret.url);
+    try {
+      expect(await ping(plain)).toBe('MongoServerSelectionError');
+      const retries: string[] = [];
+      const connected = connectWhenMongoAnswers(managed, { retryMs: 200, onRetry: (error) => retries.push(error.name) });
+      await new Promise((r) => setTimeout(r, 4_000));
+      // meanwhile a dependency fault (503, retry), whichever moment of the retry loop it meets
+      expect(['MongoNotConnectedError', 'MongoTopologyClosedError', 'MongoServerSelectionError']).toContain(await ping(managed));
+
+      // When MongoDB comes up
+      await ferret.resume();
+
+      // Then the managed client connects and works; the plain one still fails (mongodb 6.x/7.x keep the
+      // closed topology). If this ever answers 'ok', the driver fixed it and connectWhenMongoAnswers can go.
+      expect(await connected).toBe(true);
+      expect(await ping(managed)).toBe('ok');
+      expect(retries.length).toBeGreaterThanOrEqual(1);
+      expect(await ping(plain)).toBe('MongoTopologyClosedError');
+    } finally {
+      await plain.close();
+      await managed.close();
+    }
+  }, 60_000);
 });

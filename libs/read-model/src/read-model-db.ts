@@ -46,6 +46,32 @@ export function createMongoClient(url: string, socketTimeoutMs = 10_000): MongoC
   });
 }
 
+/**
+ * Connects `client`, retrying every `retryMs` until MongoDB answers (or `signal` aborts); resolves
+ * true once connected. Call it at start rather than relying on connect-on-first-use: when the
+ * driver's first connect fails (MongoDB down at start) it closes its topology but keeps it, and every
+ * later operation fails with MongoTopologyClosedError even once MongoDB is up (mongodb 6.x and 7.x).
+ * Closing the client and connecting it again is the driver's public way out. Until then operations
+ * fail fast with MongoNotConnectedError, a dependency fault like any other.
+ */
+export async function connectWhenMongoAnswers(
+  client: MongoClient,
+  options: { retryMs?: number; onRetry: (error: Error) => void; signal?: AbortSignal },
+): Promise<boolean> {
+  const { retryMs = 2_000, onRetry, signal } = options;
+  while (!signal?.aborted) {
+    try {
+      await client.connect();
+      return true;
+    } catch (error) {
+      onRetry(error as Error);
+      await client.close().catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, retryMs).unref());
+    }
+  }
+  return false;
+}
+
 /** Idempotent. The unique index on the event id is what makes duplicate detection work. */
 export async function ensureIndexes(db: Db): Promise<void> {
   const c = collectionsOf(db);

@@ -60,12 +60,13 @@ export class RunningApp {
     });
   }
 
-  async restart(): Promise<void> {
+  /** kill -9 and start again; `waitHealthy: false` when a dependency is meant to be down at start. */
+  async restart(options: { waitHealthy?: boolean } = {}): Promise<void> {
     await this.kill();
     this.child = spawnApp(this.name, this.port, this.env);
     this.stopping = false;
     this.capture();
-    await this.waitHealthy();
+    if (options.waitHealthy !== false) await this.waitHealthy();
   }
 
   async stop(): Promise<void> {

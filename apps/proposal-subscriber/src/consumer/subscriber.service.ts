@@ -1,6 +1,6 @@
 import type { ProposalSubscriberConfig } from '@acme/config';
 import { connectAmqp, declareTopology, listenForProjectionNotices, ProjectionNoticePublisher, topologyOptions, type NoticeChannel } from '@acme/messaging';
-import { createMongoClient, ensureIndexes, ProposalProjector, ProposalQueries, VersionSignals } from '@acme/read-model';
+import { connectWhenMongoAnswers, createMongoClient, ensureIndexes, ProposalProjector, ProposalQueries, VersionSignals } from '@acme/read-model';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel } from 'amqplib';
@@ -41,7 +41,7 @@ export class SubscriberService implements OnApplicationBootstrap, OnApplicationS
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.ensureIndexesWhenMongoAnswers();
+    void this.connectMongo();
     this.channel = this.amqp.createChannel({
       name: 'consumer',
       confirm: true,
@@ -63,6 +63,7 @@ export class SubscriberService implements OnApplicationBootstrap, OnApplicationS
     await this.noticeListener?.close().catch(() => undefined);
     await this.notices.close().catch(() => undefined);
     await this.amqp.close().catch(() => undefined);
+    this.stopping.abort();
     await this.mongo.close().catch(() => undefined);
   }
 
@@ -93,13 +94,27 @@ export class SubscriberService implements OnApplicationBootstrap, OnApplicationS
     return true;
   }
 
+  private readonly stopping = new AbortController();
+
   /** Start even if MongoDB is down (messages then wait in the retry queue); create indexes once it answers. */
+  private async connectMongo(): Promise<void> {
+    let warned = false;
+    const connected = await connectWhenMongoAnswers(this.mongo, {
+      signal: this.stopping.signal,
+      onRetry: (error) => {
+        if (!warned) this.logger.warn(`MongoDB not ready (${error.message}); messages wait in the retry queue until it is`);
+        warned = true;
+      },
+    });
+    if (connected) await this.ensureIndexesWhenMongoAnswers();
+  }
+
   private async ensureIndexesWhenMongoAnswers(): Promise<void> {
     try {
       await ensureIndexes(this.mongo.db(this.config.MONGO_DB));
     } catch (error) {
-      this.logger.warn(`MongoDB not ready (${(error as Error).message}); will create indexes when it is`);
-      setTimeout(() => void this.ensureIndexesWhenMongoAnswers(), 5_000).unref();
+      this.logger.warn(`could not create the read model's indexes (${(error as Error).message}); trying again in 5 s`);
+      if (!this.stopping.signal.aborted) setTimeout(() => void this.ensureIndexesWhenMongoAnswers(), 5_000).unref();
     }
   }
 }
