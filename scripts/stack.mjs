@@ -21,23 +21,98 @@ function portOf(/** @type {(typeof APPS)[number]} */ app) {
   return Number(process.env[app.portVar] ?? app.port);
 }
 
-async function healthy(/** @type {number} */ port) {
+/**
+ * An app's /health: `ok`, or why not in a few words ("not answering", or the checks that are down and
+ * the error it gives, e.g. a TopologyMismatchError that names the fix).
+ * @returns {Promise<{ ok: boolean, why: string }>}
+ */
+async function health(/** @type {number} */ port) {
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2_000) });
-    return res.ok;
+    const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(3_000) });
+    if (res.ok) return { ok: true, why: 'healthy' };
+    const body = await res.json().catch(() => ({}));
+    const down = Object.entries(body.checks ?? {}).filter(([, state]) => state !== 'up').map(([name]) => name);
+    const error = body.consumerSetupError ?? body.relay?.lastError;
+    return { ok: false, why: `answers ${res.status}${down.length ? ` (${down.join(', ')} down)` : ''}${error ? `: ${error}` : ''}` };
+  } catch {
+    return { ok: false, why: 'not answering' };
+  }
+}
+
+/** The last lines of an app's log under `npm run up` (pm2 writes them to .acme/logs). */
+function logTail(/** @type {string} */ app, lines = 5) {
+  const file = join(logDir, `${app}.log`);
+  if (!existsSync(file)) return '';
+  const tail = readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines);
+  return `\n    last lines of .acme/logs/${app}.log:\n      ${tail.join('\n      ')}`;
+}
+
+/** Waits for every app to be healthy; says every 10 s which ones it waits for and why, and fails naming them. */
+async function waitUntilHealthy({ timeoutMs = 120_000, logs = false } = {}) {
+  const started = Date.now();
+  let lastReport = started;
+  /** @type {Map<string, string>} */
+  const pending = new Map(APPS.map((a) => [a.name, 'not answering']));
+  while (pending.size > 0) {
+    for (const app of APPS) {
+      if (!pending.has(app.name)) continue;
+      const answer = await health(portOf(app));
+      if (answer.ok) pending.delete(app.name);
+      else pending.set(app.name, answer.why);
+    }
+    if (pending.size === 0) break;
+    const waited = Date.now() - started;
+    const detail = (withLogs = logs) => [...pending].map(([name, why]) => `\n  ${name}: ${why}${withLogs ? logTail(name) : ''}`).join('');
+    // Queues declared with other settings do not heal by waiting: say so now, with the fix the app gives.
+    const mismatch = [...pending.values()].find((why) => why.includes('declared with other settings'));
+    if (mismatch) throw new Error(`the RabbitMQ queues do not match this configuration:${detail(false)}`);
+    if (waited > timeoutMs) throw new Error(`not healthy after ${timeoutMs / 1000}s:${detail()}`);
+    if (Date.now() - lastReport >= 10_000) {
+      lastReport = Date.now();
+      say(`waiting for ${[...pending.keys()].join(', ')} (${Math.round(waited / 1000)} s):${detail()}`);
+    }
+    await sleep(500);
+  }
+}
+
+/** A process that is still alive (signal 0 tests without sending anything). */
+function alive(/** @type {number} */ pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
   } catch {
     return false;
   }
 }
 
-async function waitUntilHealthy(timeoutMs = 120_000) {
-  const deadline = Date.now() + timeoutMs;
-  const pending = new Set(APPS.map((a) => a.name));
-  while (pending.size > 0) {
-    for (const app of APPS) if (pending.has(app.name) && (await healthy(portOf(app)))) pending.delete(app.name);
-    if (pending.size === 0) break;
-    if (Date.now() > deadline) throw new Error(`not healthy after ${timeoutMs / 1000}s: ${[...pending].join(', ')}`);
-    await sleep(500);
+/**
+ * Refuses to start a second stack: a foreground `npm start` (its pid file), a detached `npm run up`
+ * (pm2's acme-* apps), or anything else on the apps' ports. Two stacks fight over the same ports and
+ * restart each other's workers forever (EADDRINUSE).
+ */
+async function refuseSecondStack() {
+  if (existsSync(stackPidFile)) {
+    const pid = Number(readFileSync(stackPidFile, 'utf8'));
+    if (alive(pid)) throw new Error(`a stack already runs in the foreground (npm start, pid ${pid}): stop it with Ctrl-C in its terminal, or npm run down`);
+    rmSync(stackPidFile, { force: true }); // left by a stack that was killed
+  }
+  const pm2Pid = join(process.env.PM2_HOME ?? '', 'pm2.pid');
+  if (existsSync(pm2Pid) && alive(Number(readFileSync(pm2Pid, 'utf8')))) {
+    /** @type {string[]} */
+    let online = [];
+    await withPm2(async (pm2) => {
+      const list = /** @type {{ name: string, pm2_env?: { status?: string } }[]} */ (await pm2Call(pm2, 'list', undefined));
+      online = list.filter((p) => p.name.startsWith('acme-') && p.pm2_env?.status !== 'stopped').map((p) => p.name.slice('acme-'.length));
+    });
+    if (online.length > 0) throw new Error(`a detached stack already runs (npm run up: ${online.join(', ')}): stop it with npm run down`);
+  }
+  const taken = [];
+  for (const app of APPS) if ((await health(portOf(app))).why !== 'not answering') taken.push(`${app.name} (${portOf(app)})`);
+  if (taken.length > 0) {
+    throw new Error(
+      `something already answers on the apps' ports: ${taken.join(', ')}. Another stack (another checkout, docker compose)? ` +
+        'Stop it first, or give this one other ports in .env (COMMAND_API_PORT, …)',
+    );
   }
 }
 
@@ -58,6 +133,10 @@ async function prepare() {
 }
 
 async function start() {
+  loadLocalEnv();
+  await refuseSecondStack();
+  // A person at a terminal reads coloured lines; a pipe or a file (CI, `npm start | tee`) keeps JSON.
+  if (process.stdout.isTTY && !process.env.LOG_FORMAT) process.env.LOG_FORMAT = 'pretty';
   await prepare();
   const { concurrently } = require('concurrently');
   writeFileSync(stackPidFile, String(process.pid));
@@ -65,7 +144,7 @@ async function start() {
     APPS.map((app) => ({ name: app.name, command: `node ${appScript(app.name)}`, env: process.env })),
     { prefix: 'name', prefixColors: ['blue', 'green', 'magenta', 'cyan', 'yellow'], restartTries: 1_000, restartDelay: 2_000, cwd: root },
   );
-  waitUntilHealthy()
+  waitUntilHealthy({ timeoutMs: 120_000, logs: false })
     .then(() => {
       printUrls();
       say('Ctrl-C (or `npm run down` elsewhere) stops the apps');
@@ -91,6 +170,8 @@ const pm2Call = (/** @type {any} */ pm2, /** @type {string} */ method, /** @type
   new Promise((resolve, reject) => pm2[method](arg, (/** @type {unknown} */ e, /** @type {unknown} */ r) => (e ? reject(e) : resolve(r))));
 
 async function up() {
+  loadLocalEnv();
+  await refuseSecondStack();
   await prepare();
   await withPm2(async (pm2) => {
     for (const app of APPS) {
@@ -110,7 +191,9 @@ async function up() {
       });
     }
   });
-  await waitUntilHealthy();
+  await waitUntilHealthy({ timeoutMs: 120_000, logs: true }).catch((/** @type {Error} */ error) => {
+    throw new Error(`${error.message}\n[stack] the apps stay under pm2 (they keep retrying); npm run down stops them`);
+  });
   printUrls();
   say('running detached under pm2 (an app that dies is restarted); logs in .acme/logs/; `npm run down` stops them');
 }

@@ -12,6 +12,7 @@ runMain('command-api', async () => {
     name: 'command-api',
     port: config.COMMAND_API_PORT,
     logLevel: config.LOG_LEVEL,
+    logFormat: config.LOG_FORMAT,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     openApi: {
       title: 'ACME Proposals — command API',

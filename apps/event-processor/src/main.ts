@@ -9,6 +9,7 @@ runMain('event-processor', async () => {
     name: 'event-processor',
     port: config.EVENT_PROCESSOR_PORT,
     logLevel: config.LOG_LEVEL,
+    logFormat: config.LOG_FORMAT,
   });
   await listen(app, 'event-processor', config.EVENT_PROCESSOR_PORT, config.HOST);
 });

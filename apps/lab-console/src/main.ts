@@ -9,6 +9,7 @@ runMain('lab-console', async () => {
     name: 'lab-console',
     port: config.LAB_CONSOLE_PORT,
     logLevel: config.LOG_LEVEL,
+    logFormat: config.LOG_FORMAT,
   });
   await listen(app, 'lab-console', config.LAB_CONSOLE_PORT, config.HOST);
 });

@@ -9,6 +9,7 @@ runMain('proposal-subscriber', async () => {
     name: 'proposal-subscriber',
     port: config.PROPOSAL_SUBSCRIBER_PORT,
     logLevel: config.LOG_LEVEL,
+    logFormat: config.LOG_FORMAT,
   });
   await listen(app, 'proposal-subscriber', config.PROPOSAL_SUBSCRIBER_PORT, config.HOST);
 });

@@ -9,6 +9,7 @@ runMain('query-api', async () => {
     name: 'query-api',
     port: config.QUERY_API_PORT,
     logLevel: config.LOG_LEVEL,
+    logFormat: config.LOG_FORMAT,
     openApi: {
       title: 'ACME Proposals — query API',
       description: 'Read side: views projected from the proposal events into MongoDB (eventually consistent).',

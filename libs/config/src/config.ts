@@ -78,6 +78,8 @@ export const httpEnv = {
 
 export const logEnv = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `json` (one object per line: files, pipes, CI, compose) or `pretty` (coloured lines; `npm start` in a terminal). */
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
 };
 
 export const commandApiSchema = z.object({

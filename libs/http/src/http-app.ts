@@ -6,6 +6,8 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { Logger as PinoNestLogger, LoggerModule } from 'nestjs-pino';
+import type { Options as PinoHttpOptions } from 'pino-http';
+import pretty from 'pino-pretty';
 import { setUpMetrics } from './metrics';
 import { ProblemFilter } from './problem.filter';
 import { continueTrace, traceIdOf } from './trace-context';
@@ -15,19 +17,24 @@ export interface HttpAppOptions {
   name: string;
   port: number;
   logLevel: string;
+  /** `pretty`: human-readable coloured lines instead of JSON (a terminal). */
+  logFormat?: 'json' | 'pretty';
   bodyLimitBytes?: number;
   /** OpenAPI UI at /docs (the two REST APIs); the workers only serve health and metrics. */
   openApi?: { title: string; description: string };
 }
 
+/** The header the lab console's once-a-second reads carry: polling, not a user's request. */
+export const PROBE_HEADER = 'x-acme-probe';
+
 /**
- * Structured JSON logs (pino through nestjs-pino), one object per line. Inside a request every line
- * carries the request's W3C trace id, the same id the outbox row and the AMQP headers carry.
+ * Structured JSON logs (pino through nestjs-pino), one object per line; `pretty` for a terminal. Inside
+ * a request every line carries the request's W3C trace id, the same id the outbox row and the AMQP
+ * headers carry.
  */
-function loggerModule(name: string, level: string) {
-  return LoggerModule.forRoot({
-    pinoHttp: {
-      level,
+function loggerModule(name: string, level: string, format: 'json' | 'pretty') {
+  const options: PinoHttpOptions = {
+    level,
       base: { app: name },
       messageKey: 'msg',
       genReqId: (req: IncomingMessage) => traceIdOf(header(req, 'traceparent')) ?? randomUUID(),
@@ -35,12 +42,25 @@ function loggerModule(name: string, level: string) {
       // Probes (the lab console polls /health every second) are not logged. Under Fastify the middleware
       // sees `url` relative to its mount point; `originalUrl` is the path as requested.
       autoLogging: { ignore: (req: IncomingMessage & { originalUrl?: string }) => /^\/(health|metrics)\b/.test(req.originalUrl ?? req.url ?? '') },
+      // The lab console's polling (the duplicate log every second) is kept, at debug, out of the way.
+      customLogLevel: (req, res, error) =>
+        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : req.headers[PROBE_HEADER] ? 'debug' : 'info',
       serializers: {
         req: (req: { method?: string; url?: string }) => ({ method: req.method, url: req.url }),
         res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
       },
-    },
+  };
+  if (format === 'json') return LoggerModule.forRoot({ pinoHttp: options });
+  // In-process and synchronous (no worker thread): the stack prefixes each line with the app's name.
+  const stream = pretty({
+    colorize: true,
+    sync: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    messageKey: 'msg',
+    messageFormat: '{if context}{context}: {end}{msg}{if req.method} {req.method} {req.url} → {res.statusCode} in {responseTime} ms{end}',
+    ignore: 'pid,hostname,app,context,req,res,responseTime,traceId',
   });
+  return LoggerModule.forRoot({ pinoHttp: [options, stream] });
 }
 
 const header = (req: IncomingMessage, name: string): string | undefined => {
@@ -56,7 +76,7 @@ export async function createHttpApp(
   module: DynamicModule,
   options: HttpAppOptions,
 ): Promise<NestFastifyApplication> {
-  @Module({ imports: [loggerModule(options.name, options.logLevel), module] })
+  @Module({ imports: [loggerModule(options.name, options.logLevel, options.logFormat ?? 'json'), module] })
   class RootModule {}
   const app = await NestFactory.create<NestFastifyApplication>(
     RootModule,

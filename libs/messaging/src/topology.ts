@@ -32,7 +32,7 @@ export function topologyOptions(config: {
 /** The queues exist with other arguments than this app's settings (another TTL, another queue type). */
 export class TopologyMismatchError extends Error {
   constructor(brokerMessage: string) {
-    const detail = /inequivalent arg .*/.exec(brokerMessage)?.[0] ?? brokerMessage;
+    const detail = /inequivalent arg [^"]*/.exec(brokerMessage)?.[0]?.trimEnd() ?? brokerMessage;
     super(
       `the RabbitMQ queues were declared with other settings (${detail}). ` +
         'Either set QUEUE_TYPE, QUEUE_MESSAGE_TTL_MS and RETRY_DELAY_MS as they were, or declare the queues anew ' +

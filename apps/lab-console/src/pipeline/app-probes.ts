@@ -1,3 +1,4 @@
+import { PROBE_HEADER } from '@acme/http';
 import { MetricsPage } from './prometheus-text';
 import type { AppStatus, DuplicateEntry } from './snapshot';
 
@@ -6,7 +7,8 @@ export const PROBE_TIMEOUT_MS = 800;
 
 async function get(url: string): Promise<Response | undefined> {
   try {
-    return await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS), headers: { accept: 'application/json, text/plain' } });
+    // Marked as polling: the apps log it at debug, not as a user's request.
+    return await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS), headers: { accept: 'application/json, text/plain', [PROBE_HEADER]: 'lab-console' } });
   } catch {
     return undefined; // refused, reset or timed out: all "no answer"
   }
