@@ -40,7 +40,7 @@ export class SubscriberService implements OnApplicationBootstrap, OnApplicationS
     );
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  onApplicationBootstrap(): void {
     void this.connectMongo();
     this.channel = this.amqp.createChannel({
       name: 'consumer',
