@@ -24,6 +24,8 @@ export interface HttpAppOptions {
   openApi?: { title: string; description: string };
 }
 
+const NEST_START_UP = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
+
 /** The header the lab console's once-a-second reads carry: polling, not a user's request. */
 export const PROBE_HEADER = 'x-acme-probe';
 
@@ -51,6 +53,15 @@ function loggerModule(name: string, level: string, format: 'json' | 'pretty') {
       },
   };
   if (format === 'json') return LoggerModule.forRoot({ pinoHttp: options });
+  // A person reads this: Nest's start-up chatter (a line per module and route) is left to the JSON logs.
+  options.hooks = {
+    logMethod(args, method, level) {
+      const [first] = args as unknown[];
+      const context = typeof first === 'object' && first !== null ? (first as { context?: unknown }).context : undefined;
+      if (level === 30 && typeof context === 'string' && NEST_START_UP.has(context)) return;
+      method.apply(this, args);
+    },
+  };
   // In-process and synchronous (no worker thread): the stack prefixes each line with the app's name.
   const stream = pretty({
     colorize: true,
