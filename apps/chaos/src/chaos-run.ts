@@ -21,10 +21,7 @@ export interface ChaosOptions {
   concurrency: number;
   /** Outage lengths are scaled by this (1 = the full run). */
   outageScale: number;
-  /**
-   * Also restart the RabbitMQ and PostgreSQL servers (not only stop the broker app). Off in the test
-   * tier: other test files may share those servers with it.
-   */
+  /** Also restart the RabbitMQ and PostgreSQL servers (not only stop the broker app); off when other work shares them. */
   serverRestarts: boolean;
   log: (line: string) => void;
 }
