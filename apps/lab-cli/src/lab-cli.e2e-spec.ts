@@ -92,7 +92,7 @@ describe('lab console against the running stack', () => {
     expect(after.verdict.state).toBe('in sync');
   });
 
-  it('sends poison to the DLQ, lists it with its reason, and re-drives it', async () => {
+  it('sends poison to the DLQ, lists it with its reason, re-drives it, and discards it leaving the outbox and the views', async () => {
     expect((await lab('poison', '--kind', 'schema')).code).toBe(0);
     await waitFor(async () => (await status()).queues?.dlq === 1, 'poison in the DLQ');
     const s = await status();
@@ -107,6 +107,15 @@ describe('lab console against the running stack', () => {
     const redriven = await lab('dlq', 'redrive', '--all');
     expect(redriven.stdout).toContain('re-drove 1 message(s)');
     await waitFor(async () => (await status()).queues?.dlq === 1, 'poison back in the DLQ');
+
+    // The clean-up: the DLQ emptied, nothing else touched (a reset would drop the views and the outbox)
+    const before = await status();
+    const purged = await lab('dlq', 'purge', '--all');
+    expect(purged.stdout).toContain('discarded 1 dead letter(s)');
+    const after = await status();
+    expect(after.queues?.dlq).toBe(0);
+    expect(after).toMatchObject({ readProposals: before.readProposals, appliedEvents: before.appliedEvents, outboxProcessed: before.outboxProcessed });
+    expect(after.verdict.state).toBe('in sync');
   });
 
   it('names the stage that is stuck: a stopped event processor with events waiting in the outbox', async () => {

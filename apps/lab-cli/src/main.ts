@@ -4,14 +4,14 @@ import { SingleBar, Presets } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import pc from 'picocolors';
-import { listDeadLetters, POISON_KINDS, publishPoison, redriveDeadLetters, type PoisonKind } from '@acme/messaging';
+import { discardDeadLetters, listDeadLetters, POISON_KINDS, publishPoison, redriveDeadLetters, type PoisonKind } from '@acme/messaging';
 import { load } from './commands/load';
 import { currentMode, switchMode } from './commands/mode';
 import { insertMalformedRow, parkedRows, redriveParked, replay } from './commands/outbox';
 import { reset } from './commands/reset';
 import { collectStatus, printStatus } from './commands/status';
 import { LabContext } from './lab-context';
-import { control, type Target } from './runtime';
+import { control, settle, type Target } from './runtime';
 
 /** `npm run lab -- <command>`: the course's labs, one command each. */
 const program = new Command('lab')
@@ -93,7 +93,8 @@ for (const [target, description] of faults) {
     .action(
       action(async (lab, act: 'stop' | 'start') => {
         const done = await control(target, act, lab.config);
-        console.log(`${pc.green('✓')} ${done} — watch it with \`npm run lab -- status\``);
+        const caveat = await settle(target, act, lab);
+        console.log(`${pc.green('✓')} ${done}${caveat ? ` (${pc.yellow(caveat)})` : ''} — watch it with \`npm run lab -- status\``);
       }),
     );
 }
@@ -217,6 +218,20 @@ dlq
       if (!options.all && !messageId) throw new Error('give a message id or --all');
       const moved = await redriveDeadLetters(await lab.amqp(), options.all ? { all: true } : { messageId: messageId ?? '' });
       console.log(`${pc.green('✓')} re-drove ${moved} message(s) to the work queue`);
+    }),
+  );
+
+dlq
+  .command('purge')
+  .description('discard dead letters for good (poison, after the lab); the outbox and the views stay')
+  .argument('[messageId]', 'just this one')
+  .option('--all', 'every dead letter')
+  .action(
+    action(async (lab, messageId: string | undefined, options: { all?: boolean }) => {
+      if (!options.all && !messageId) throw new Error('give a message id or --all');
+      const discarded = await discardDeadLetters(await lab.amqp(), options.all ? { all: true } : { messageId: messageId ?? '' });
+      if (messageId && discarded === 0) throw new Error(`no dead letter with message id ${messageId}`);
+      console.log(`${pc.green('✓')} discarded ${discarded} dead letter(s); the outbox and the read side are untouched`);
     }),
   );
 

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LabConfig } from './lab-context';
+import type { LabConfig, LabContext } from './lab-context';
 
 /**
  * Fault injection for the environment the stack runs in:
@@ -79,4 +79,42 @@ export function reconnectApps(config: LabConfig, reason: string): string {
   }
   run('rabbitmqctl', args);
   return `rabbitmqctl close_all_connections --vhost ${vhost}`;
+}
+
+const ok = async (probe: () => Promise<unknown>): Promise<boolean> => {
+  try {
+    await probe();
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+    if (await condition()) return true;
+  }
+  return false;
+}
+
+/**
+ * Returns once the fault is in effect (or the recovery done), so that the lab's next command sees it:
+ * MongoDB no longer answering after `mongo stop` (FerretDB takes a few seconds to go), the workers
+ * healthy again after `rabbit start` or their own start (they reconnect within a second or two).
+ * Says what it could not see happen instead of failing.
+ */
+export async function settle(target: Target, action: 'stop' | 'start', lab: LabContext): Promise<string | undefined> {
+  const healthy = async (app: 'event-processor' | 'proposal-subscriber') =>
+    (await fetch(`${lab.url(app)}/health`, { signal: AbortSignal.timeout(3_000) }).catch(() => undefined))?.ok ?? false;
+  const workers: ('event-processor' | 'proposal-subscriber')[] =
+    target === 'processor' ? ['event-processor'] : target === 'subscriber' ? ['proposal-subscriber'] : target === 'rabbit' ? ['event-processor', 'proposal-subscriber'] : [];
+  if (action === 'stop' && target === 'mongo') {
+    const gone = await until(async () => !(await ok(() => lab.mongo.command({ ping: 1 }))), 15_000);
+    return gone ? undefined : 'MongoDB still answers after 15 s';
+  }
+  if (action === 'start' && workers.length > 0 && lab.config.ACME_RUNTIME === 'local') {
+    const up = await until(async () => (await Promise.all(workers.map(healthy))).every(Boolean), 20_000);
+    return up ? undefined : `${workers.join(' and ')} not healthy yet after 20 s: see npm run lab -- status`;
+  }
+  return undefined;
 }

@@ -11,14 +11,21 @@ export interface DeadLetter {
   body: string;
 }
 
+/** When the broker dead-lettered it (x-death `time`: an AMQP timestamp, seconds), as ISO 8601. */
+function deathTime(time: unknown): string {
+  const date = time instanceof Date ? time : typeof time === 'number' ? new Date(time * 1000) : undefined;
+  return date && !Number.isNaN(date.getTime()) ? date.toISOString() : '';
+}
+
 const describe = (m: GetMessage): DeadLetter => {
   const h = m.properties.headers ?? {};
-  const death = (h['x-death'] as { reason?: string; queue?: string }[] | undefined)?.[0];
+  const death = (h['x-death'] as { reason?: string; queue?: string; time?: unknown }[] | undefined)?.[0];
   return {
     messageId: String(m.properties.messageId ?? '(none)'),
     type: String(m.properties.type ?? '(none)'),
     reason: String(h[HEADERS.deadLetterReason] ?? (death ? `${death.reason ?? '?'} in ${death.queue ?? '?'}` : '(none)')),
-    at: String(h[HEADERS.deadLetteredAt] ?? ''),
+    // The subscriber stamps what it dead-letters; the broker's own (TTL expiry, delivery limit) carry x-death.
+    at: String(h[HEADERS.deadLetteredAt] ?? deathTime(death?.time)),
     routingKey: String(h['x-acme-original-routing-key'] ?? m.fields.routingKey),
     body: m.content.toString('utf8', 0, 2_000),
   };
@@ -84,4 +91,26 @@ export async function redriveDeadLetters(connection: ChannelModel, which: { all:
     await channel.close().catch(() => undefined);
   }
   return moved;
+}
+
+/**
+ * Discards dead letters for good (all, or the one with `messageId`): the clean-up after a poison lab,
+ * which must not touch the outbox or the views. Returns how many were discarded.
+ */
+export async function discardDeadLetters(connection: ChannelModel, which: { all: true } | { messageId: string }): Promise<number> {
+  const channel = await connection.createChannel();
+  try {
+    if ('all' in which) return (await channel.purgeQueue(TOPOLOGY.deadLetterQueue)).messageCount;
+    const { messageCount } = await channel.checkQueue(TOPOLOGY.deadLetterQueue);
+    for (let i = 0; i < messageCount; i++) {
+      const message = await channel.get(TOPOLOGY.deadLetterQueue, { noAck: false });
+      if (!message) break;
+      if (message.properties.messageId !== which.messageId) continue; // left unacked: requeued on close
+      channel.ack(message);
+      return 1;
+    }
+    return 0;
+  } finally {
+    await channel.close().catch(() => undefined);
+  }
 }

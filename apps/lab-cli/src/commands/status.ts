@@ -142,7 +142,12 @@ export function verdictOf(s: PipelineStatus): PipelineStatus['verdict'] {
     return { state: 'catching up', why: `${backlog} in the outbox, ${inFlight} in RabbitMQ` };
   }
   if (s.queues.dlq > 0) {
-    return { state: 'stuck', why: `${s.queues.dlq} message(s) in the DLQ — inspect with \`lab dlq list\`, then \`lab dlq redrive --all\`` };
+    return {
+      state: 'stuck',
+      why:
+        `${s.queues.dlq} message(s) in the DLQ — inspect them with npm run lab -- dlq list; once the cause is fixed ` +
+        'npm run lab -- dlq redrive --all, or discard poison with npm run lab -- dlq purge --all',
+    };
   }
   // Delivered to a subscriber but not yet acked: not in the queue counts, not yet in the event store.
   const projecting = (s.outboxProcessed ?? 0) - (s.appliedEvents ?? 0);
@@ -163,6 +168,14 @@ export function verdictOf(s: PipelineStatus): PipelineStatus['verdict'] {
     return {
       state: 'stuck',
       why: `${s.outboxParked} outbox row(s) parked: see \`npm run lab -- outbox parked\`; fix them, then \`npm run lab -- outbox redrive --all\``,
+    };
+  }
+  // Nothing in flight, but a stopped app means the next proposal goes nowhere: not "in sync".
+  const stopped = (['event-processor', 'proposal-subscriber', 'command-api', 'query-api'] as const).filter((app) => s.health[app] === false);
+  if (stopped.length > 0) {
+    return {
+      state: 'stuck',
+      why: `every stored event has been projected, but ${stopped.join(', ')} ${stopped.length > 1 ? 'are' : 'is'} down: the next change would wait (npm run up starts what is stopped)`,
     };
   }
   return { state: 'in sync', why: 'every stored event has been projected' };

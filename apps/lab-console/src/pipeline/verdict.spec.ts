@@ -58,7 +58,10 @@ describe('the verdict line', () => {
   });
 
   it('is STUCK with the DLQ count once the rest has drained (Lab 4c)', () => {
-    expect(verdictOf(pipeline({ rabbit: { dlq: 2 } }))).toEqual({ state: 'stuck', why: '2 message(s) in the DLQ — inspect them below, then redrive' });
+    expect(verdictOf(pipeline({ rabbit: { dlq: 2 } }))).toEqual({
+      state: 'stuck',
+      why: '2 message(s) in the DLQ — inspect them below; redrive once the cause is fixed, or discard poison with npm run lab -- dlq purge --all',
+    });
   });
 
   it('names an API that is down when the pipeline itself is idle', () => {

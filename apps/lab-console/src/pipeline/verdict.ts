@@ -63,7 +63,10 @@ export function verdictOf(input: VerdictInput): Verdict {
     };
   }
   if ((rabbit.dlq ?? 0) > 0) {
-    return { state: 'stuck', why: `${rabbit.dlq} message(s) in the DLQ — inspect them below, then redrive` };
+    return {
+      state: 'stuck',
+      why: `${rabbit.dlq} message(s) in the DLQ — inspect them below; redrive once the cause is fixed, or discard poison with npm run lab -- dlq purge --all`,
+    };
   }
   if (subscriber.health === 'unreachable') {
     return { state: 'stuck', why: 'the proposal subscriber is not running; new events will wait in RabbitMQ' };
