@@ -2,8 +2,12 @@ import { PROBE_HEADER } from '@acme/http';
 import { MetricsPage } from './prometheus-text';
 import type { AppStatus, DuplicateEntry } from './snapshot';
 
-/** Every read of the page's figures gives up after this long: a hung app must not stall the others. */
-export const PROBE_TIMEOUT_MS = 800;
+/**
+ * Every read of the page's figures gives up after this long: a hung app must not stall the others.
+ * Longer than the apps' own dependency checks (1.5 s in runHealthChecks): an app that answers 503
+ * "mongodb down" after 1.5–2.5 s is "down, MongoDB", not "not running" (finding 3 of the labs issue).
+ */
+export const PROBE_TIMEOUT_MS = 3_000;
 
 async function get(url: string): Promise<Response | undefined> {
   try {
