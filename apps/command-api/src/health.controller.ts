@@ -1,9 +1,14 @@
-import { runHealthChecks, type HealthReport } from '@acme/http';
+import { ApiHealth, HealthReportDto, runHealthChecks, type HealthReport } from '@acme/http';
 import { Controller, Get, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { EventPublication } from './proposals/event-publication';
+
+class CommandApiHealthDto extends HealthReportDto {
+  @ApiProperty({ enum: ['outbox', 'direct'] })
+  publishMode!: 'outbox' | 'direct';
+}
 
 @ApiTags('health')
 @Controller('health')
@@ -14,6 +19,7 @@ export class HealthController {
   ) {}
 
   @Get()
+  @ApiHealth(CommandApiHealthDto)
   async health(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthReport & { publishMode: string }> {
     const report = await runHealthChecks({
       postgres: async () => (await this.dataSource.query('SELECT 1'), true),

@@ -7,3 +7,4 @@ export * from './trace-context';
 export * from './text.validator';
 export * from './metrics';
 export * from './id.pipe';
+export * from './openapi';

@@ -10,7 +10,7 @@ export class PaxDto {
   @IsCleanText(LIMITS.nameMaxLength, { notBlank: true })
   firstName!: string;
 
-  @ApiPropertyOptional({ example: 'Jean-Luc', nullable: true, maxLength: LIMITS.nameMaxLength })
+  @ApiPropertyOptional({ type: String, example: 'Jean-Luc', nullable: true, maxLength: LIMITS.nameMaxLength })
   @IsOptional()
   @IsString()
   @IsCleanText(LIMITS.nameMaxLength)

@@ -1,9 +1,10 @@
-import type { CustomerSnapshot } from '@acme/contracts';
+import { ApiProblems } from '@acme/http';
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
 import { CreateCustomerCommand } from './create-customer.command';
 import { CreateCustomerRequestDto } from './create-customer.request.dto';
+import { CustomerResponseDto } from './customer.response.dto';
 
 @ApiTags('customers')
 @Controller('customers')
@@ -12,7 +13,9 @@ export class CreateCustomerHttpController {
 
   @Post()
   @HttpCode(201)
-  create(@Body() body: CreateCustomerRequestDto): Promise<CustomerSnapshot> {
+  @ApiCreatedResponse({ description: 'the customer, with the id it was given', type: CustomerResponseDto })
+  @ApiProblems(400, 409, 413, 415)
+  create(@Body() body: CreateCustomerRequestDto): Promise<CustomerResponseDto> {
     return this.commandBus.execute(
       new CreateCustomerCommand({
         email: body.email.trim(),

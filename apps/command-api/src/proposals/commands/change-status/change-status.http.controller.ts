@@ -1,7 +1,8 @@
-import { continueTrace, idPipe } from '@acme/http';
+import { ApiProblems, continueTrace, idPipe } from '@acme/http';
 import { Body, Controller, Headers, Param, Patch } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ChangeResultResponseDto } from '../../change-result.response.dto';
 import type { ChangeResult } from '../../proposal-changes';
 import { ChangeStatusCommand } from './change-status.command';
 import { ChangeStatusRequestDto } from './change-status.request.dto';
@@ -12,6 +13,8 @@ export class ChangeStatusHttpController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Patch(':id/status')
+  @ApiOkResponse({ description: 'the new version and its event', type: ChangeResultResponseDto })
+  @ApiProblems(400, 404, 409, 413, 415, 422)
   changeStatus(
     @Param('id', idPipe) proposalId: number,
     @Body() body: ChangeStatusRequestDto,

@@ -1,10 +1,11 @@
-import { continueTrace, ProblemException } from '@acme/http';
+import { ApiProblems, continueTrace, ProblemException } from '@acme/http';
 import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiHeader, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { createHash } from 'node:crypto';
 import { toPax } from '../../pax.dto';
+import { ChangeResultResponseDto } from '../../change-result.response.dto';
 import type { ChangeResult } from '../../proposal-changes';
 import { CreateProposalCommand } from './create-proposal.command';
 import { CreateProposalRequestDto } from './create-proposal.request.dto';
@@ -19,7 +20,8 @@ export class CreateProposalHttpController {
   @Post()
   @HttpCode(201)
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key returns the first response.' })
-  @ApiResponse({ status: 201, description: '{ proposalId, version, eventId, outboxEventId }' })
+  @ApiCreatedResponse({ description: 'created (or, with an Idempotency-Key seen before, the first answer again: header idempotent-replayed)', type: ChangeResultResponseDto })
+  @ApiProblems(400, 409, 413, 415, 422)
   async create(
     @Body() body: CreateProposalRequestDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,

@@ -1,7 +1,8 @@
-import { continueTrace, idPipe, parsePositiveInt } from '@acme/http';
+import { ApiProblems, continueTrace, idPipe, parsePositiveInt } from '@acme/http';
 import { Controller, Delete, Headers, Param, Query } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ChangeResultResponseDto } from '../../change-result.response.dto';
 import type { ChangeResult } from '../../proposal-changes';
 import { RemoveProposalCommand } from './remove-proposal.command';
 
@@ -12,6 +13,8 @@ export class RemoveProposalHttpController {
 
   /** A DELETE has no body, so the optimistic lock travels as `?expectedVersion=N`. */
   @Delete(':id')
+  @ApiOkResponse({ description: 'the new version and its event', type: ChangeResultResponseDto })
+  @ApiProblems(400, 404, 409, 422)
   @ApiQuery({ name: 'expectedVersion', required: false, type: Number })
   remove(
     @Param('id', idPipe) proposalId: number,

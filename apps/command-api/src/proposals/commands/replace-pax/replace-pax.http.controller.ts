@@ -1,8 +1,9 @@
-import { continueTrace, idPipe } from '@acme/http';
+import { ApiProblems, continueTrace, idPipe } from '@acme/http';
 import { Body, Controller, Headers, Param, Put } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { toPax } from '../../pax.dto';
+import { ChangeResultResponseDto } from '../../change-result.response.dto';
 import type { ChangeResult } from '../../proposal-changes';
 import { ReplacePaxCommand } from './replace-pax.command';
 import { ReplacePaxRequestDto } from './replace-pax.request.dto';
@@ -13,6 +14,8 @@ export class ReplacePaxHttpController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Put(':id/pax')
+  @ApiOkResponse({ description: 'the new version and its event', type: ChangeResultResponseDto })
+  @ApiProblems(400, 404, 409, 413, 415, 422)
   replacePax(
     @Param('id', idPipe) proposalId: number,
     @Body() body: ReplacePaxRequestDto,

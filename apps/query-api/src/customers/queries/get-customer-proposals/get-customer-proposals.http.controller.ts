@@ -1,7 +1,8 @@
-import { idPipe } from '@acme/http';
+import { ApiProblems, idPipe } from '@acme/http';
 import { Controller, Get, Param } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ReadModel } from '../../../read-model.provider';
+import { CustomerProposalsDto } from '../../../responses.dto';
 
 @ApiTags('customers')
 @Controller('customers')
@@ -10,6 +11,8 @@ export class GetCustomerProposalsHttpController {
 
   /** The course's "proposals for customer" query. A customer without proposals has an empty list. */
   @Get(':id/proposals')
+  @ApiOkResponse({ description: "the customer's proposals, counted by status", type: CustomerProposalsDto })
+  @ApiProblems(400)
   proposals(@Param('id', idPipe) customerId: number) {
     return this.readModel.queries.customerProposals(customerId);
   }

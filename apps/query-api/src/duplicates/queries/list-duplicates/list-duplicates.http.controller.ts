@@ -1,9 +1,11 @@
-import { ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiProblems } from '@acme/http';
+import { ApiOkResponse, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Controller, Get, Query } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { ReadModel } from '../../../read-model.provider';
 import { duplicateResponse } from '../../../responses';
+import { DuplicatesDto } from '../../../responses.dto';
 
 export class ListDuplicatesQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
@@ -22,6 +24,8 @@ export class ListDuplicatesHttpController {
 
   /** Duplicate events the subscriber detected and ignored, most recent first. */
   @Get()
+  @ApiOkResponse({ description: 'the duplicate deliveries the subscriber ignored', type: DuplicatesDto })
+  @ApiProblems(400)
   async list(@Query() query: ListDuplicatesQueryDto) {
     const duplicates = await this.readModel.queries.duplicates(query.limit ?? 100);
     return { items: duplicates.map(duplicateResponse) };

@@ -1,8 +1,9 @@
-import { idPipe } from '@acme/http';
+import { ApiProblems, idPipe } from '@acme/http';
 import { Controller, Get, Param } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ReadModel } from '../../../read-model.provider';
 import { eventResponse } from '../../../responses';
+import { ProposalEventsDto } from '../../../responses.dto';
 
 @ApiTags('proposals')
 @Controller('proposals')
@@ -11,6 +12,8 @@ export class GetProposalEventsHttpController {
 
   /** The applied event history of a proposal, in version order (from `proposaleventstore`). */
   @Get(':id/events')
+  @ApiOkResponse({ description: 'the events applied to the view', type: ProposalEventsDto })
+  @ApiProblems(400)
   async events(@Param('id', idPipe) proposalId: number) {
     const events = await this.readModel.queries.events(proposalId);
     return { proposalId, events: events.map(eventResponse) };

@@ -1,10 +1,11 @@
-import { idPipe, ProblemException } from '@acme/http';
+import { ApiProblems, idPipe, ProblemException } from '@acme/http';
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ReadModel } from '../../../read-model.provider';
 import { proposalResponse } from '../../../responses';
 import { GetProposalQueryDto } from './get-proposal.request.dto';
+import { ProposalResponseDto } from '../../../responses.dto';
 
 @ApiTags('proposals')
 @Controller('proposals')
@@ -16,6 +17,8 @@ export class GetProposalHttpController {
    * we wait (briefly) until the projection has caught up, or answer 503 + Retry-After.
    */
   @Get(':id')
+  @ApiOkResponse({ description: 'the proposal view (with ?minVersion: once it has reached that version)', type: ProposalResponseDto })
+  @ApiProblems(400, 404)
   async get(
     @Param('id', idPipe) proposalId: number,
     @Query() query: GetProposalQueryDto,

@@ -1,9 +1,10 @@
-import { ProblemException } from '@acme/http';
+import { ApiProblems, ProblemException } from '@acme/http';
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ReadModel } from '../../../read-model.provider';
 import { proposalResponse } from '../../../responses';
 import { ListProposalsQueryDto } from './list-proposals.request.dto';
+import { ProposalPageDto } from '../../../responses.dto';
 
 const encodeCursor = (after: number): string => Buffer.from(JSON.stringify({ after })).toString('base64url');
 
@@ -25,6 +26,8 @@ export class ListProposalsHttpController {
   constructor(private readonly readModel: ReadModel) {}
 
   @Get()
+  @ApiOkResponse({ description: 'a page of proposal views, by proposal id', type: ProposalPageDto })
+  @ApiProblems(400)
   async list(@Query() query: ListProposalsQueryDto) {
     const page = await this.readModel.queries.list({
       customerId: query.customerId,

@@ -1,0 +1,193 @@
+import { TestPipeline, waitFor } from '@acme/testing';
+import Ajv from 'ajv';
+import OpenAPIBackend, { type Document } from 'openapi-backend';
+
+interface Schema {
+  type?: string;
+  nullable?: boolean;
+  example?: unknown;
+  properties?: Record<string, Schema>;
+}
+interface Response {
+  content?: Record<string, { schema?: unknown }>;
+}
+/** The parts of an OpenAPI 3.0 document this test reads. */
+interface OpenApiDoc {
+  paths: Record<string, Record<string, { operationId?: string; responses: Record<string, Response> }>>;
+  components: { schemas: Record<string, Schema> };
+}
+
+/**
+ * The OpenAPI documents are the contract clients are generated from: every answer the APIs give —
+ * errors included — must be documented, with a schema the real body satisfies. Each operation of both
+ * APIs is called with valid and invalid requests, and each real response is checked against the
+ * document the API serves (/docs-json), with openapi-backend (Ajv) as the third-party validator.
+ */
+
+interface Call {
+  api: 'command' | 'query';
+  method: string;
+  path: string;
+  body?: unknown;
+  /** A raw body with its own content type (malformed JSON, the wrong media type). */
+  raw?: { contentType: string; data: string };
+  headers?: Record<string, string>;
+}
+
+interface Checked {
+  call: string;
+  status: number;
+  problems: string[];
+}
+
+/**
+ * openapi-backend validates bodies of `application/json` responses only; the problem+json errors are
+ * validated by the same schema under that key (their media type is checked apart, against the document).
+ */
+function jsonKeyed(document: OpenApiDoc): Document {
+  const copy = structuredClone(document);
+  for (const item of Object.values(copy.paths)) {
+    for (const operation of Object.values(item)) {
+      for (const response of Object.values(operation.responses)) {
+        const problem = response.content?.['application/problem+json'];
+        if (problem && !response.content?.['application/json']) response.content = { ...response.content, 'application/json': problem };
+      }
+    }
+  }
+  return copy as unknown as Document;
+}
+
+describe('the OpenAPI contract of both APIs, against real responses', () => {
+  let pipeline: TestPipeline;
+  const documents: Partial<Record<Call['api'], { raw: OpenApiDoc; backend: OpenAPIBackend }>> = {};
+
+  beforeAll(async () => {
+    pipeline = await TestPipeline.start({ env: { BODY_LIMIT_BYTES: '2048' } });
+    for (const api of ['command', 'query'] as const) {
+      const raw = (await (await fetch(`${base(api)}/docs-json`)).json()) as OpenApiDoc;
+      const backend = new OpenAPIBackend({ definition: jsonKeyed(raw), strict: true, quick: false, validate: true });
+      await backend.init(); // strict: throws when the document is not valid OpenAPI
+      documents[api] = { raw, backend };
+    }
+  });
+
+  afterAll(async () => {
+    await pipeline?.stop();
+  });
+
+  const base = (api: Call['api']) => (api === 'command' ? pipeline.commandApi.url : pipeline.queryApi.url);
+
+  async function check(call: Call): Promise<Checked> {
+    const doc = documents[call.api]!;
+    const url = new URL(call.path, base(call.api));
+    const headers: Record<string, string> = { ...call.headers };
+    let body: string | undefined;
+    if (call.raw) {
+      headers['content-type'] = call.raw.contentType;
+      body = call.raw.data;
+    } else if (call.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(call.body);
+    }
+    const res = await fetch(url, { method: call.method, headers, body });
+    const text = await res.text();
+    const label = `${call.method} ${call.path} → ${res.status}`;
+    const problems: string[] = [];
+
+    const operation = doc.backend.matchOperation({ method: call.method, path: url.pathname, headers, query: Object.fromEntries(url.searchParams) });
+    if (!operation) return { call: label, status: res.status, problems: ['no operation in the document matches this request'] };
+    const documented = doc.raw.paths[operation.path]?.[operation.method]?.responses[String(res.status)];
+    if (!documented) return { call: label, status: res.status, problems: [`status ${res.status} is not documented for ${operation.operationId}`] };
+
+    const mediaType = (res.headers.get('content-type') ?? '').split(';')[0]!.trim();
+    if (text !== '') {
+      if (!documented.content?.[mediaType]) problems.push(`${mediaType} is not a documented content type (${Object.keys(documented.content ?? {}).join(', ') || 'none'})`);
+      const result = doc.backend.validateResponse(JSON.parse(text), operation, res.status);
+      if (result.errors) problems.push(...result.errors.map((e) => `body${e.instancePath} ${e.message ?? ''}`));
+    }
+    return { call: label, status: res.status, problems };
+  }
+
+  it('documents every status and body of all operations, valid and invalid requests alike', async () => {
+    const pax = [{ firstName: 'Zoë', middleName: 'Jean-Luc', lastName: "O'Brien", age: 34 }];
+    const created = await fetch(`${pipeline.commandApi.url}/proposals`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ customerId: 1, packageId: 'BAHAMA5NIGHT@COCOCLUB', pax }),
+    });
+    const { proposalId: id } = (await created.json()) as { proposalId: number };
+    await waitFor(async () => (await fetch(`${pipeline.queryApi.url}/proposals/${id}`)).ok, 'the proposal on the read side');
+
+    const calls: Call[] = [
+      // command API: every operation, valid, then each way it refuses
+      { api: 'command', method: 'POST', path: '/proposals', body: { customerId: 1, packageId: 'BAHAMA5NIGHT@COCOCLUB', pax } },
+      { api: 'command', method: 'POST', path: '/proposals', body: { customerId: 1, packageId: 'X', pax }, headers: { 'idempotency-key': 'contract-1' } },
+      { api: 'command', method: 'POST', path: '/proposals', body: { customerId: 1, packageId: 'X', pax }, headers: { 'idempotency-key': 'contract-1' } },
+      { api: 'command', method: 'POST', path: '/proposals', body: { customerId: 1, packageId: 'Y', pax }, headers: { 'idempotency-key': 'contract-1' } },
+      { api: 'command', method: 'POST', path: '/proposals', body: { customerId: 0, packageId: '', pax: [] } },
+      { api: 'command', method: 'POST', path: '/proposals', body: { customerId: 999_999, packageId: 'X', pax } },
+      { api: 'command', method: 'POST', path: '/proposals', body: { customerId: 1, packageId: 'X', pax: [pax[0], pax[0]] } },
+      { api: 'command', method: 'POST', path: '/proposals', raw: { contentType: 'application/json', data: '{"customerId": 1,' } },
+      { api: 'command', method: 'POST', path: '/proposals', raw: { contentType: 'text/plain', data: 'hello' } },
+      { api: 'command', method: 'POST', path: '/proposals', body: { customerId: 1, packageId: 'X', pax, notes: 'x'.repeat(3_000) } },
+      { api: 'command', method: 'PATCH', path: `/proposals/${id}/status`, body: { status: 'AWAITING_CONFIRMATION', expectedVersion: 1 } },
+      { api: 'command', method: 'PATCH', path: `/proposals/${id}/status`, body: { status: 'ON_HOLD', expectedVersion: 1 } },
+      { api: 'command', method: 'PATCH', path: `/proposals/${id}/status`, body: { status: 'EXPLODED' } },
+      { api: 'command', method: 'PATCH', path: '/proposals/abc/status', body: { status: 'ACCEPTED' } },
+      { api: 'command', method: 'PATCH', path: '/proposals/999999/status', body: { status: 'ACCEPTED' } },
+      { api: 'command', method: 'PUT', path: `/proposals/${id}/pax`, body: { pax, expectedVersion: 2 } },
+      { api: 'command', method: 'PUT', path: `/proposals/${id}/pax`, body: { pax: [] } },
+      { api: 'command', method: 'PUT', path: `/proposals/${id}/pax`, body: { pax, expectedVersion: 1 } },
+      { api: 'command', method: 'PUT', path: '/proposals/999999/pax', body: { pax } },
+      { api: 'command', method: 'DELETE', path: `/proposals/${id}?expectedVersion=1` },
+      { api: 'command', method: 'DELETE', path: '/proposals/999999' },
+      { api: 'command', method: 'DELETE', path: `/proposals/${id}?expectedVersion=zero` },
+      { api: 'command', method: 'DELETE', path: `/proposals/${id}` },
+      { api: 'command', method: 'POST', path: '/customers', body: { email: 'contract.test@example.com', firstName: 'Con', lastName: 'Tract' } },
+      { api: 'command', method: 'POST', path: '/customers', body: { email: 'contract.test@example.com', firstName: 'Con', lastName: 'Tract' } },
+      { api: 'command', method: 'POST', path: '/customers', body: { email: 'not an email', firstName: ' ', lastName: 'X' } },
+      { api: 'command', method: 'GET', path: '/health' },
+      // query API
+      { api: 'query', method: 'GET', path: `/proposals/${id}` },
+      { api: 'query', method: 'GET', path: `/proposals/${id}?minVersion=1` },
+      { api: 'query', method: 'GET', path: `/proposals/${id}?minVersion=99` },
+      { api: 'query', method: 'GET', path: '/proposals/999999' },
+      { api: 'query', method: 'GET', path: '/proposals/abc' },
+      { api: 'query', method: 'GET', path: `/proposals/${id}?minVersion=-1` },
+      { api: 'query', method: 'GET', path: '/proposals' },
+      { api: 'query', method: 'GET', path: '/proposals?limit=1&customerId=1&status=ON_HOLD' },
+      { api: 'query', method: 'GET', path: '/proposals?limit=1000' },
+      { api: 'query', method: 'GET', path: '/proposals?cursor=garbage' },
+      { api: 'query', method: 'GET', path: `/proposals/${id}/events` },
+      { api: 'query', method: 'GET', path: '/proposals/0/events' },
+      { api: 'query', method: 'GET', path: '/customers/1/proposals' },
+      { api: 'query', method: 'GET', path: '/customers/x/proposals' },
+      { api: 'query', method: 'GET', path: '/duplicates' },
+      { api: 'query', method: 'GET', path: '/duplicates?limit=0' },
+      { api: 'query', method: 'GET', path: '/health' },
+    ];
+    const results: Checked[] = [];
+    for (const call of calls) results.push(await check(call));
+
+    const failures = results.filter((r) => r.problems.length > 0).map((r) => `${r.call}: ${r.problems.join('; ')}`);
+    const statuses = [...new Set(results.map((r) => r.status))].sort();
+    console.log(`OpenAPI contract: ${results.length} responses, statuses ${statuses.join(', ')}; ${failures.length} not as documented`);
+    expect(failures).toEqual([]);
+    // The calls above reach every kind of answer, or the check would prove less than it says
+    expect(statuses).toEqual(expect.arrayContaining([200, 201, 400, 404, 409, 413, 415, 422, 503]));
+  });
+
+  it("documents a string middle name as a string, and the documents' own examples pass their schemas", () => {
+    expect(documents.command!.raw.components.schemas.PaxDto?.properties?.middleName).toMatchObject({ type: 'string', nullable: true });
+    // Each schema's property examples, put together, must satisfy that schema (nested $refs included)
+    const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
+    for (const api of ['command', 'query'] as const) {
+      const { components } = documents[api]!.raw;
+      for (const [name, schema] of Object.entries(components.schemas)) {
+        const example = Object.fromEntries(Object.entries(schema.properties ?? {}).filter(([, p]) => p.example !== undefined).map(([k, p]) => [k, p.example]));
+        const validate = ajv.compile({ ...schema, required: [], components });
+        expect([api, name, validate(example), validate.errors ?? null]).toEqual([api, name, true, null]);
+      }
+    }
+  });
+});
