@@ -113,13 +113,17 @@ describe('the OpenAPI contract of both APIs, against real responses', () => {
 
   it('documents every status and body of all operations, valid and invalid requests alike', async () => {
     const pax = [{ firstName: 'Zoë', middleName: 'Jean-Luc', lastName: "O'Brien", age: 34 }];
-    const created = await fetch(`${pipeline.commandApi.url}/proposals`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ customerId: 1, packageId: 'BAHAMA5NIGHT@COCOCLUB', pax }),
-    });
-    const { proposalId: id } = (await created.json()) as { proposalId: number };
-    await waitFor(async () => (await fetch(`${pipeline.queryApi.url}/proposals/${id}`)).ok, 'the proposal on the read side');
+    const create = async () => {
+      const created = await fetch(`${pipeline.commandApi.url}/proposals`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ customerId: 1, packageId: 'BAHAMA5NIGHT@COCOCLUB', pax }),
+      });
+      return ((await created.json()) as { proposalId: number }).proposalId;
+    };
+    const id = await create(); // changed, then read
+    const doomed = await create(); // removed
+    await waitFor(async () => (await fetch(`${pipeline.queryApi.url}/proposals/${doomed}`)).ok, 'the proposals on the read side');
 
     const calls: Call[] = [
       // command API: every operation, valid, then each way it refuses
@@ -142,17 +146,18 @@ describe('the OpenAPI contract of both APIs, against real responses', () => {
       { api: 'command', method: 'PUT', path: `/proposals/${id}/pax`, body: { pax: [] } },
       { api: 'command', method: 'PUT', path: `/proposals/${id}/pax`, body: { pax, expectedVersion: 1 } },
       { api: 'command', method: 'PUT', path: '/proposals/999999/pax', body: { pax } },
-      { api: 'command', method: 'DELETE', path: `/proposals/${id}?expectedVersion=1` },
+      { api: 'command', method: 'DELETE', path: `/proposals/${doomed}?expectedVersion=2` },
       { api: 'command', method: 'DELETE', path: '/proposals/999999' },
-      { api: 'command', method: 'DELETE', path: `/proposals/${id}?expectedVersion=zero` },
-      { api: 'command', method: 'DELETE', path: `/proposals/${id}` },
+      { api: 'command', method: 'DELETE', path: `/proposals/${doomed}?expectedVersion=zero` },
+      { api: 'command', method: 'DELETE', path: `/proposals/${doomed}?expectedVersion=1` },
       { api: 'command', method: 'POST', path: '/customers', body: { email: 'contract.test@example.com', firstName: 'Con', lastName: 'Tract' } },
       { api: 'command', method: 'POST', path: '/customers', body: { email: 'contract.test@example.com', firstName: 'Con', lastName: 'Tract' } },
       { api: 'command', method: 'POST', path: '/customers', body: { email: 'not an email', firstName: ' ', lastName: 'X' } },
       { api: 'command', method: 'GET', path: '/health' },
       // query API
+      { api: 'query', method: 'GET', path: `/proposals/${id}?minVersion=3` },
       { api: 'query', method: 'GET', path: `/proposals/${id}` },
-      { api: 'query', method: 'GET', path: `/proposals/${id}?minVersion=1` },
+      { api: 'query', method: 'GET', path: `/proposals/${doomed}?minVersion=2` },
       { api: 'query', method: 'GET', path: `/proposals/${id}?minVersion=99` },
       { api: 'query', method: 'GET', path: '/proposals/999999' },
       { api: 'query', method: 'GET', path: '/proposals/abc' },
@@ -171,6 +176,9 @@ describe('the OpenAPI contract of both APIs, against real responses', () => {
     ];
     const results: Checked[] = [];
     for (const call of calls) results.push(await check(call));
+    const answered = (call: string) => results.find((r) => r.call.startsWith(`${call} →`))?.status;
+    // The reads saw the proposal as changed (200) and the removed one as gone (404), not only errors
+    expect([answered(`GET /proposals/${id}?minVersion=3`), answered(`GET /proposals/${doomed}?minVersion=2`)]).toEqual([200, 404]);
 
     const failures = results.filter((r) => r.problems.length > 0).map((r) => `${r.call}: ${r.problems.join('; ')}`);
     const statuses = [...new Set(results.map((r) => r.status))].sort();
