@@ -1,3 +1,4 @@
+import './telemetry';
 import 'reflect-metadata';
 import { eventProcessorSchema, loadConfig } from '@acme/config';
 import { createHttpApp, listen, runMain } from '@acme/http';

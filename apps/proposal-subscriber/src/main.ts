@@ -1,3 +1,4 @@
+import './telemetry';
 import 'reflect-metadata';
 import { loadConfig, proposalSubscriberSchema } from '@acme/config';
 import { createHttpApp, listen, runMain } from '@acme/http';

@@ -11,6 +11,7 @@ import pretty from 'pino-pretty';
 import { setUpMetrics } from './metrics';
 import { ProblemFilter } from './problem.filter';
 import { continueTrace, traceIdOf } from './trace-context';
+import { activeTraceparent, nameRequestSpan } from '@acme/telemetry';
 import { createValidationPipe } from './validation';
 
 export interface HttpAppOptions {
@@ -98,11 +99,18 @@ export async function createHttpApp(
   // W3C trace context: continue the caller's trace (or start one) before anything logs, and tell
   // the caller which trace its request became. Controllers read the continued header.
   app.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {
-    req.headers.traceparent = continueTrace(req.headers.traceparent);
+    // With OpenTelemetry on, the request's span (started by its HTTP instrumentation from the caller's
+    // traceparent) is the hop; without it, a span id of our own. Either way once, here.
+    req.headers.traceparent = activeTraceparent() ?? continueTrace(req.headers.traceparent);
     res.setHeader('traceparent', req.headers.traceparent);
     next();
   });
-  setUpMetrics(app.getHttpAdapter().getInstance(), options.name);
+  const fastify = app.getHttpAdapter().getInstance();
+  setUpMetrics(fastify, options.name);
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    if (request.routeOptions.url) nameRequestSpan(request.method, request.routeOptions.url);
+    done();
+  });
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {

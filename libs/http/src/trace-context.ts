@@ -18,3 +18,11 @@ export function continueTrace(header: string | string[] | undefined): string {
 export function traceIdOf(traceparent: string | undefined): string | undefined {
   return traceparent ? TRACEPARENT.exec(traceparent)?.[1] : undefined;
 }
+
+/**
+ * The request's `traceparent` as the HTTP layer set it (continued once, for the whole request): what a
+ * command stores with its event. Not continued again here: a second span id would appear nowhere else.
+ */
+export function requestTraceparent(header: string | undefined): string {
+  return header ?? continueTrace(undefined);
+}

@@ -1,4 +1,5 @@
 import type { CustomerSnapshot, ProposalEvent } from '@acme/contracts';
+import { inChildSpan } from '@acme/telemetry';
 import { DomainError, type Proposal } from '@acme/domain';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { CustomerRow } from './entities/customer.row';
@@ -164,7 +165,10 @@ export class WriteStore {
 /** Runs `work` in one local transaction; database constraint violations become domain errors. */
 export async function inTransaction<T>(dataSource: DataSource, work: (store: WriteStore) => Promise<T>): Promise<T> {
   try {
-    return await dataSource.transaction((em) => work(new WriteStore(em)));
+    // One span for the local transaction: the state change and its outbox event commit together.
+    return await inChildSpan('write transaction (state + outbox event)', { 'db.system.name': 'postgresql' }, () =>
+      dataSource.transaction((em) => work(new WriteStore(em))),
+    );
   } catch (error) {
     throw translateConstraintViolation(error);
   }

@@ -1,4 +1,6 @@
+import { HEADERS } from '@acme/contracts';
 import type { ConfirmPublisher, OutgoingMessage, PublishOutcome } from '@acme/messaging';
+import { SpanKind, SpanStatusCode, startSpanFrom, traceparentOf, type Span } from '@acme/telemetry';
 import type { BatchSettlement, OutboxBatch, OutboxRelayStore } from '@acme/write-persistence';
 import { Counter, Histogram } from 'prom-client';
 import { backoffDelay, sleep } from './backoff';
@@ -43,6 +45,29 @@ export interface RelayStatus {
   lastError: string | undefined;
   /** Events this relay process has published and marked. */
   publishedByThisRelay: number;
+}
+
+function publishSpan(eventId: number, message: OutgoingMessage): Span {
+  const headers = (message.options.headers ?? {}) as Record<string, unknown>;
+  const stored = typeof headers[HEADERS.traceparent] === 'string' ? (headers[HEADERS.traceparent] as string) : undefined;
+  const span = startSpanFrom(`${message.exchange} publish`, stored, SpanKind.PRODUCER, {
+    'messaging.system': 'rabbitmq',
+    'messaging.operation.type': 'send',
+    'messaging.destination.name': message.exchange,
+    'messaging.rabbitmq.destination.routing_key': message.routingKey,
+    'messaging.message.id': String(message.options.messageId ?? ''),
+    'acme.outbox.event_id': eventId,
+  });
+  const traceparent = traceparentOf(span);
+  if (traceparent) message.options.headers = { ...headers, [HEADERS.traceparent]: traceparent };
+  return span;
+}
+
+function endPublishSpan(span: Span | undefined, outcome: PublishOutcome): void {
+  if (!span) return;
+  span.setAttribute('acme.publish.outcome', outcome.status);
+  if (outcome.status !== 'confirmed') span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.reason });
+  span.end();
 }
 
 /** One batch's result, for the loop and the tests. */
@@ -144,10 +169,14 @@ export class OutboxRelay {
       else failed.push({ eventId: row.eventId, reason: check.reason, ownFault: true, park: true });
     }
 
+    // One producer span per event, continuing the trace stored in its row (the request that wrote it),
+    // carried on in the message's headers; it ends with the event's outcome.
+    const spans = toPublish.map(({ eventId, message }) => publishSpan(eventId, message));
     const confirmed = metrics.confirmLatency.startTimer();
     // All publishes go out at once; the outcomes arrive with the confirms: one round trip per batch.
     const outcomes: PublishOutcome[] = toPublish.length > 0 ? await this.publisher.publishAll(toPublish.map((p) => p.message)) : [];
     confirmed();
+    outcomes.forEach((outcome, i) => endPublishSpan(spans[i], outcome));
 
     const processed: number[] = [];
     let unroutable = 0;

@@ -1,9 +1,9 @@
 import type { EventProcessorConfig } from '@acme/config';
 import { ConfirmPublisher, declareTopology, topologyOptions } from '@acme/messaging';
+import { observedGauge } from '@acme/telemetry';
 import { applySchema, createPgPool, ensureDatabase, listenForOutboxInserts, OutboxRelayStore } from '@acme/write-persistence';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { Gauge } from 'prom-client';
 import { EVENT_PROCESSOR_CONFIG } from '../tokens';
 import { OutboxRelay, type RelayStatus } from './outbox-relay';
 
@@ -44,22 +44,22 @@ export class RelayService implements OnApplicationBootstrap, OnApplicationShutdo
     );
     this.store = new OutboxRelayStore(this.pool, config.RELAY_MAX_ATTEMPTS);
     const readProgress = this.outboxProgress.bind(this);
-    new Gauge({
+    observedGauge({
       name: 'acme_outbox_backlog',
-      help: 'Rows in proposalevents waiting to be published (read when scraped)',
+      help: 'Rows in proposalevents waiting to be published, and parked rows (read when scraped)',
       labelNames: ['state'],
-      async collect() {
+      read: async () => {
         const { backlog, parked } = await readProgress();
-        this.set({ state: 'waiting' }, backlog);
-        this.set({ state: 'parked' }, parked);
+        return [
+          { labels: { state: 'waiting' }, value: backlog },
+          { labels: { state: 'parked' }, value: parked },
+        ];
       },
     });
-    new Gauge({
+    observedGauge({
       name: 'acme_relay_stuck',
       help: '1 while work waits in the outbox and nothing has been published for STUCK_AFTER_MS',
-      async collect() {
-        this.set((await readProgress()).stuck ? 1 : 0);
-      },
+      read: async () => [{ value: (await readProgress()).stuck ? 1 : 0 }],
     });
     this.relay = new OutboxRelay(
       this.store,

@@ -1,5 +1,6 @@
 import { HEADERS, parseProposalEvent, TOPOLOGY, type ProposalEvent } from '@acme/contracts';
 import { isMongoUnavailable, type ProposalProjector, type ProposalQueries } from '@acme/read-model';
+import { inSpanFrom, SpanKind } from '@acme/telemetry';
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { KeyedSerialQueue } from './keyed-serial-queue';
@@ -100,7 +101,16 @@ export class ProjectViewsWhenProposalEventArrives {
   private async settle(channel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
     if (this.inFlight++ === 0) this.lastProgressAt = Date.now();
     try {
-      await this.handle(channel, message);
+      // One consumer span per delivery, continuing the trace the message carries (the relay's publish
+      // of the request that wrote the event); the MongoDB operations below it are its children.
+      const traceparent = message.properties.headers?.[HEADERS.traceparent] as string | undefined;
+      await inSpanFrom(`${TOPOLOGY.workQueue} process`, traceparent, SpanKind.CONSUMER, {
+        'messaging.system': 'rabbitmq',
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': TOPOLOGY.workQueue,
+        'messaging.message.id': String(message.properties.messageId ?? ''),
+        'messaging.rabbitmq.message.delivery_tag': message.fields.deliveryTag,
+      }, () => this.handle(channel, message));
     } finally {
       this.inFlight--;
       this.lastProgressAt = Date.now();

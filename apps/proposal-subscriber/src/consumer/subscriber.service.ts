@@ -1,6 +1,8 @@
 import type { ProposalSubscriberConfig } from '@acme/config';
+import { TOPOLOGY } from '@acme/contracts';
 import { connectAmqp, declareTopology, listenForProjectionNotices, ProjectionNoticePublisher, topologyOptions, type NoticeChannel } from '@acme/messaging';
 import { connectWhenMongoAnswers, createMongoClient, ensureIndexes, ProposalProjector, ProposalQueries, VersionSignals } from '@acme/read-model';
+import { observedGauge } from '@acme/telemetry';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel } from 'amqplib';
@@ -55,11 +57,36 @@ export class SubscriberService implements OnApplicationBootstrap, OnApplicationS
       this.logger.error(`RabbitMQ channel setup failed: ${error.message}`);
     });
     this.noticeListener = listenForProjectionNotices(this.amqp, this.signals, this.logger);
+    observedGauge({
+      name: 'acme_dlq_depth',
+      help: `Messages in ${TOPOLOGY.deadLetterQueue} (read when scraped, at most once a second)`,
+      read: async () => {
+        const depth = await this.dlqDepth();
+        return depth === undefined ? [] : [{ value: depth }];
+      },
+    });
+  }
+
+  private dlqRead: { at: number; depth: Promise<number | undefined> } | undefined;
+  /** A channel of its own: a failed check (the queue deleted) closes it, never the consumer's. */
+  private observer: ChannelWrapper | undefined;
+
+  /** The DLQ's depth, read from RabbitMQ at most once a second; undefined while it cannot be read. */
+  private dlqDepth(): Promise<number | undefined> {
+    if (!this.dlqRead || Date.now() - this.dlqRead.at > 1_000) {
+      this.observer ??= this.amqp.createChannel({ name: 'dlq-depth' });
+      const depth = this.amqp.isConnected()
+        ? this.observer.checkQueue(TOPOLOGY.deadLetterQueue).then((q) => q.messageCount, () => undefined)
+        : Promise.resolve(undefined);
+      this.dlqRead = { at: Date.now(), depth };
+    }
+    return this.dlqRead.depth;
   }
 
   async onApplicationShutdown(): Promise<void> {
     // Closing the channel stops deliveries; unacked messages go back to the queue for someone else.
     await this.channel?.close().catch(() => undefined);
+    await this.observer?.close().catch(() => undefined);
     await this.noticeListener?.close().catch(() => undefined);
     await this.notices.close().catch(() => undefined);
     await this.amqp.close().catch(() => undefined);

@@ -1,4 +1,4 @@
-import { ApiProblems, continueTrace, idPipe } from '@acme/http';
+import { ApiProblems, idPipe, requestTraceparent } from '@acme/http';
 import { Body, Controller, Headers, Param, Patch } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
@@ -21,7 +21,7 @@ export class ChangeStatusHttpController {
     @Headers('traceparent') traceparent: string | undefined,
   ): Promise<ChangeResult> {
     return this.commandBus.execute(
-      new ChangeStatusCommand(proposalId, body.status, body.expectedVersion, continueTrace(traceparent)),
+      new ChangeStatusCommand(proposalId, body.status, body.expectedVersion, requestTraceparent(traceparent)),
     );
   }
 }

@@ -1,4 +1,4 @@
-import { ApiProblems, continueTrace, ProblemException } from '@acme/http';
+import { ApiProblems, ProblemException, requestTraceparent } from '@acme/http';
 import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiCreatedResponse, ApiHeader, ApiTags } from '@nestjs/swagger';
@@ -40,7 +40,7 @@ export class CreateProposalHttpController {
         toPax(body.pax),
         body.expiresInDays,
         body.notes,
-        continueTrace(traceparent),
+        requestTraceparent(traceparent),
         idempotencyKey === undefined
           ? undefined
           : { key: idempotencyKey, requestHash: createHash('sha256').update(JSON.stringify(body)).digest('hex') },

@@ -1,4 +1,4 @@
-import { ApiProblems, continueTrace, idPipe, parsePositiveInt } from '@acme/http';
+import { ApiProblems, idPipe, parsePositiveInt, requestTraceparent } from '@acme/http';
 import { Controller, Delete, Headers, Param, Query } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
@@ -25,7 +25,7 @@ export class RemoveProposalHttpController {
       new RemoveProposalCommand(
         proposalId,
         expectedVersion === undefined ? undefined : parsePositiveInt(expectedVersion, 'expectedVersion'),
-        continueTrace(traceparent),
+        requestTraceparent(traceparent),
       ),
     );
   }

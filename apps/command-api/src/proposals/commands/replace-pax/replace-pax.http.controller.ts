@@ -1,4 +1,4 @@
-import { ApiProblems, continueTrace, idPipe } from '@acme/http';
+import { ApiProblems, idPipe, requestTraceparent } from '@acme/http';
 import { Body, Controller, Headers, Param, Put } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
@@ -22,7 +22,7 @@ export class ReplacePaxHttpController {
     @Headers('traceparent') traceparent: string | undefined,
   ): Promise<ChangeResult> {
     return this.commandBus.execute(
-      new ReplacePaxCommand(proposalId, toPax(body.pax), body.expectedVersion, continueTrace(traceparent)),
+      new ReplacePaxCommand(proposalId, toPax(body.pax), body.expectedVersion, requestTraceparent(traceparent)),
     );
   }
 }

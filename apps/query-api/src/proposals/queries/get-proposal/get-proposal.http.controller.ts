@@ -1,4 +1,5 @@
 import { ApiProblems, idPipe, ProblemException } from '@acme/http';
+import { annotate } from '@acme/telemetry';
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -24,9 +25,11 @@ export class GetProposalHttpController {
     @Query() query: GetProposalQueryDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
+    const started = Date.now();
     const view = query.minVersion
       ? await this.readModel.queries.awaitVersion(proposalId, query.minVersion, this.readModel.config.MIN_VERSION_WAIT_MS)
       : await this.readModel.queries.byId(proposalId);
+    if (query.minVersion) annotate({ 'acme.min_version': query.minVersion, 'acme.min_version.waited_ms': Date.now() - started, 'acme.view.version': view?.version ?? 0 });
     if (query.minVersion && (view?.version ?? 0) < query.minVersion) {
       void reply.header('retry-after', '1');
       throw new ProblemException(

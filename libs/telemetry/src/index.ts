@@ -1,0 +1,3 @@
+export * from './sdk';
+export * from './context';
+export * from './gauges';
