@@ -6,7 +6,7 @@ const root = join(__dirname, '..', '..', '..');
 
 describe('local means local', () => {
   it('binds the apps to 127.0.0.1 unless HOST says otherwise, and refuses a HOST that is not a host', () => {
-    const env = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/acme' };
+    const env = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/acme', AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672' };
     expect(loadConfig(commandApiSchema, env).HOST).toBe('127.0.0.1');
     expect(loadConfig(commandApiSchema, { ...env, HOST: '0.0.0.0' }).HOST).toBe('0.0.0.0');
     expect(() => loadConfig(commandApiSchema, { ...env, HOST: 'http://example.com/' })).toThrow(/HOST/);
