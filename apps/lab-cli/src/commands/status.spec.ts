@@ -25,6 +25,14 @@ describe('lab status: the verdict', () => {
     expect(verdictOf(status())).toEqual({ state: 'in sync', why: 'every stored event has been projected' });
   });
 
+  it('says the stack is not running when no app answers, and how to start it', () => {
+    const down = { 'command-api': false, 'query-api': false, 'event-processor': false, 'proposal-subscriber': false };
+    expect(verdictOf(status({ health: down, readProposals: undefined }))).toEqual({
+      state: 'stuck',
+      why: 'the stack is not running (no app answers): start it with npm start, or npm run up to run it detached',
+    });
+  });
+
   it('is not IN SYNC while both workers are down, even with nothing in flight (finding 2)', () => {
     const v = verdictOf(status({ health: { ...allUp, 'event-processor': false, 'proposal-subscriber': false }, queues: { work: 0, retry: 0, dlq: 0, consumers: 0 } }));
     expect(v.state).toBe('stuck');

@@ -111,6 +111,10 @@ export async function collectStatus(lab: LabContext): Promise<PipelineStatus> {
 
 /** One line an instructor can read out: is the read side in sync, catching up, or stuck — and why. */
 export function verdictOf(s: PipelineStatus): PipelineStatus['verdict'] {
+  const apps = Object.values(s.health);
+  if (apps.length > 0 && apps.every((up) => up === false)) {
+    return { state: 'stuck', why: 'the stack is not running (no app answers): start it with npm start, or npm run up to run it detached' };
+  }
   if (s.writeProposals === undefined) return { state: 'stuck', why: 'PostgreSQL is unreachable' };
   if (s.readProposals === undefined) return { state: 'stuck', why: 'MongoDB is unreachable: the subscriber cannot project' };
   const backlog = s.outboxUnprocessed ?? 0;
