@@ -11,6 +11,8 @@ let failed = 0;
 const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
 for (const file of files) {
   const result = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+  // Only jest's results (a tier's --outputFile); tests may leave other JSON there (an exported trace).
+  if (typeof result.numPassedTests !== 'number') continue;
   passed += result.numPassedTests;
   // Suites that failed to run at all (syntax error, failing beforeAll) report no failed tests.
   failed += result.numFailedTests + (result.numRuntimeErrorTestSuites ?? 0);

@@ -146,11 +146,11 @@ describe('OpenTelemetry: one proposal, one trace across the processes', () => {
     expect([...byId.values()].every((s) => s.traceId === traceId)).toBe(true);
 
     // For the record: the trace, its span names and durations
-    mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
+    mkdirSync(join(repoRoot, 'test-results', 'traces'), { recursive: true });
     const tree = spans
       .sort((a, b) => (BigInt(a.startTimeUnixNano) < BigInt(b.startTimeUnixNano) ? -1 : 1))
       .map((s) => ({ service: s.service, name: s.name, kind: s.kind, spanId: s.spanId, parentSpanId: s.parentSpanId, ms: millis(s) }));
-    writeFileSync(join(repoRoot, 'test-results', 'one-proposal-trace.json'), `${JSON.stringify({ traceId, spans: tree }, null, 2)}\n`);
+    writeFileSync(join(repoRoot, 'test-results', 'traces', 'one-proposal.json'), `${JSON.stringify({ traceId, spans: tree }, null, 2)}\n`);
   });
 
   it('exports the outbox backlog, the parked rows and the DLQ depth as OpenTelemetry metrics too', async () => {
