@@ -9,6 +9,7 @@ import { PageHttpController } from './page/page.http.controller';
 import { GetSnapshotHttpController } from './pipeline/get-snapshot.http.controller';
 import { PipelineMonitor } from './pipeline/pipeline-monitor.service';
 import { RabbitProbe } from './pipeline/rabbit-probe';
+import { SystemStores } from './pipeline/system-stores';
 import { LAB_CONSOLE_CONFIG } from './tokens';
 
 @Module({})
@@ -25,7 +26,7 @@ export class LabConsoleModule {
         RedriveDlqHttpController,
         HealthController,
       ],
-      providers: [{ provide: LAB_CONSOLE_CONFIG, useValue: config }, RabbitProbe, PipelineMonitor],
+      providers: [{ provide: LAB_CONSOLE_CONFIG, useValue: config }, RabbitProbe, SystemStores, PipelineMonitor],
     };
   }
 }

@@ -1,9 +1,11 @@
 import { ConfigError } from '@acme/config';
 import { loadLabConsoleConfig } from './lab-console.config';
 
+const stores = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/acme', MONGO_URL: 'mongodb://127.0.0.1:27017', MONGO_DB: 'acmetravel' };
+
 describe('lab console configuration', () => {
-  it('needs only the RabbitMQ URL; the port and the four apps default to the local stack', () => {
-    expect(loadLabConsoleConfig({ AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672' })).toMatchObject({
+  it('needs RabbitMQ and the two stores (read only); the port and the four apps default to the local stack', () => {
+    expect(loadLabConsoleConfig({ ...stores, AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672' })).toMatchObject({
       LAB_CONSOLE_PORT: 3004,
       COMMAND_API_URL: 'http://127.0.0.1:3000',
       QUERY_API_URL: 'http://127.0.0.1:3001',
@@ -19,6 +21,9 @@ describe('lab console configuration', () => {
     } catch (error) {
       expect((error as ConfigError).problems).toEqual([
         'AMQP_URL: is required',
+        'DATABASE_URL: is required',
+        'MONGO_URL: is required',
+        'MONGO_DB: is required',
         'LAB_CONSOLE_PORT: must be at most 65535',
         'QUERY_API_URL: must start with http:// or https://',
       ]);
@@ -28,6 +33,7 @@ describe('lab console configuration', () => {
 
   it("follows the apps' ports when only those are set (.env), and an explicit URL wins (compose)", () => {
     const config = loadLabConsoleConfig({
+      ...stores,
       AMQP_URL: 'amqp://rabbitmq',
       QUERY_API_PORT: '3101',
       EVENT_PROCESSOR_PORT: '3002',
@@ -43,6 +49,6 @@ describe('lab console configuration', () => {
   });
 
   it('drops a trailing slash so paths can be appended (compose: http://query-api:3001/)', () => {
-    expect(loadLabConsoleConfig({ AMQP_URL: 'amqp://rabbitmq', QUERY_API_URL: 'http://query-api:3001/' }).QUERY_API_URL).toBe('http://query-api:3001');
+    expect(loadLabConsoleConfig({ ...stores, AMQP_URL: 'amqp://rabbitmq', QUERY_API_URL: 'http://query-api:3001/' }).QUERY_API_URL).toBe('http://query-api:3001');
   });
 });

@@ -1,4 +1,4 @@
-import { amqpEnv, httpEnv, loadConfig, logEnv, port } from '@acme/config';
+import { amqpEnv, httpEnv, loadConfig, logEnv, mongoEnv, port, postgresEnv } from '@acme/config';
 import { z } from 'zod';
 
 const appUrl = (fallback: string) =>
@@ -10,12 +10,16 @@ const appUrl = (fallback: string) =>
     .default(fallback);
 
 /**
- * The lab console reads the four apps over HTTP (health, metrics, the duplicate log) and RabbitMQ over
- * AMQP (queue depths, the DLQ). It has no database settings on purpose: it shows what the apps report.
+ * The lab console reads the four apps over HTTP (health, metrics, the duplicate log), RabbitMQ over
+ * AMQP (queue depths, the DLQ), and — read only, for what is true of the system now — the outbox in
+ * PostgreSQL and the views and inbox in MongoDB, as `npm run lab -- status` does.
  */
 export const labConsoleSchema = z.object({
   ...httpEnv,
   ...amqpEnv,
+  DATABASE_URL: postgresEnv.DATABASE_URL,
+  MONGO_URL: mongoEnv.MONGO_URL,
+  MONGO_DB: mongoEnv.MONGO_DB,
   ...logEnv,
   LAB_CONSOLE_PORT: port(3004),
   COMMAND_API_URL: appUrl('http://127.0.0.1:3000'),

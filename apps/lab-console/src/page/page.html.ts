@@ -28,6 +28,7 @@ const BODY = `
       <div class="big"><span id="write-stored" class="num">n/a</span><small>events stored</small></div>
       <div class="rate" id="write-rate">n/a</div>
       <dl class="facts">
+        <dt>proposals (PostgreSQL now)</dt><dd id="sys-proposals">n/a</dd>
         <dt>outbox mode</dt><dd id="write-outbox">n/a</dd>
         <dt>direct mode (dual write)</dt><dd id="write-direct">n/a</dd>
       </dl>
@@ -40,6 +41,7 @@ const BODY = `
       <dl class="facts">
         <dt>published</dt><dd id="outbox-published">n/a</dd>
         <dt>confirm p50 (5 min)</dt><dd id="outbox-confirm">n/a</dd>
+        <dt>rows waiting (PostgreSQL now)</dt><dd id="sys-waiting">n/a</dd>
         <dt>relay</dt><dd id="outbox-relay">n/a</dd>
         <dt>parked</dt><dd id="outbox-parked">n/a</dd>
       </dl>
@@ -62,6 +64,7 @@ const BODY = `
       <div class="big"><span id="read-projected" class="num">n/a</span><small>events projected</small></div>
       <div class="rate" id="read-rate">n/a</div>
       <dl class="facts">
+        <dt>views / inbox events (MongoDB now)</dt><dd id="sys-read">n/a</dd>
         <dt>duplicates ignored</dt><dd id="read-duplicates">n/a</dd>
         <dt>dead-lettered</dt><dd id="read-dead">n/a</dd>
         <dt>retried</dt><dd id="read-retried">n/a</dd>
@@ -69,7 +72,7 @@ const BODY = `
       </dl>
     </article>
   </section>
-  <p class="footnote">Counts are the apps' Prometheus counters since each app started; queue depths come from RabbitMQ; n/a = not reported.</p>
+  <p class="footnote">Big figures and rates are the apps' Prometheus counters since each app started (first instance of each worker); "now" rows are read from the stores, whatever instances run; queue depths come from RabbitMQ; n/a = not reported.</p>
 
   <section class="charts">
     <figure class="chart">

@@ -93,7 +93,10 @@ export const PAGE_SCRIPT = String.raw`
     var relayState = relay.state ? relay.state + (relay.stuck ? ', stuck' : '') : null;
     setText('outbox-relay', relayState || 'n/a', relay.state === 'publishing' && !relay.stuck ? null : relayState ? 'alert' : null);
     byId('outbox-relay').title = relay.reason || '';
-    setText('outbox-parked', int(s.outbox.parked), s.outbox.parked > 0 ? 'alert' : null);
+    setText('outbox-parked', int(s.system.outboxParked), s.system.outboxParked > 0 ? 'alert' : null);
+    setText('sys-proposals', int(s.system.proposals));
+    setText('sys-waiting', int(s.system.outboxWaiting), s.system.outboxWaiting > 0 ? 'warn' : null);
+    setText('sys-read', isNum(s.system.views) ? int(s.system.views) + ' / ' + int(s.system.inboxEvents) : 'n/a');
 
     var r = s.rabbit;
     var broker = byId('rabbit-status');

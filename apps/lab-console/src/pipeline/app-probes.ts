@@ -1,4 +1,5 @@
 import { PROBE_HEADER } from '@acme/http';
+import { probeHealth, type HealthAnswer } from '@acme/lab-core';
 import { MetricsPage } from './prometheus-text';
 import type { AppStatus, DuplicateEntry } from './snapshot';
 
@@ -26,29 +27,17 @@ async function readJson(response: Response): Promise<unknown> {
   }
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
-const textOf = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
-
 /**
- * GET /health: 200 is up; any other answer is down, with the checks that failed; no answer is
- * unreachable. Also what the workers say of their progress: the relay's state and last error
- * (`relay: {state, lastError, stuck}`), the subscriber's `stuck` and `consumerSetupError`.
+ * GET /health, as the lab verdict reads it (`probeHealth` of `@acme/lab-core`, marked as polling): 200
+ * is up; any other answer is down, with the checks that failed and the app's own words; no answer in
+ * time is unreachable. Waits longer than the apps' own dependency checks (1.5 s).
  */
-export async function probeHealth(baseUrl: string): Promise<Pick<AppStatus, 'health' | 'failing' | 'state' | 'stuck' | 'reason'>> {
-  const response = await get(`${baseUrl}/health`);
-  if (!response) return { health: 'unreachable', failing: [], state: null, stuck: false, reason: null };
-  const body = await readJson(response);
-  const checks = isRecord(body) && isRecord(body.checks) ? body.checks : {};
-  const failing = Object.entries(checks)
-    .filter(([, state]) => state !== 'up')
-    .map(([name]) => name);
-  const relay = isRecord(body) && isRecord(body.relay) ? body.relay : undefined;
+export async function probeApp(baseUrl: string): Promise<{ status: Pick<AppStatus, 'health' | 'failing' | 'state' | 'stuck' | 'reason'>; answer: HealthAnswer | undefined }> {
+  const answer = await probeHealth(baseUrl, { [PROBE_HEADER]: 'lab-console' }, PROBE_TIMEOUT_MS);
+  if (!answer) return { status: { health: 'unreachable', failing: [], state: null, stuck: false, reason: null }, answer };
   return {
-    health: response.ok ? 'up' : 'down',
-    failing,
-    state: textOf(relay?.state),
-    stuck: relay?.stuck === true || (isRecord(body) && body.stuck === true),
-    reason: textOf(relay?.lastError) ?? (isRecord(body) ? textOf(body.consumerSetupError) : null),
+    status: { health: answer.ok ? 'up' : 'down', failing: answer.failing, state: answer.relay?.state ?? null, stuck: answer.stuck === true, reason: answer.reason ?? null },
+    answer,
   };
 }
 

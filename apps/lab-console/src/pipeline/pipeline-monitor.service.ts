@@ -1,12 +1,13 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { LabConsoleConfig } from '../lab-console.config';
 import { LAB_CONSOLE_CONFIG } from '../tokens';
-import { probeDuplicates, probeHealth, probeMetrics } from './app-probes';
+import { collectStatus, verdictOf, type HealthAnswer, type PipelineStatus } from '@acme/lab-core';
+import { probeApp, probeDuplicates, probeMetrics } from './app-probes';
 import type { HistogramData, MetricsPage } from './prometheus-text';
 import { RabbitProbe } from './rabbit-probe';
 import { counterRate, histogramDelta, intervalQuantile, type CounterReading } from './rates';
-import { APP_NAMES, type AppName, type AppStatus, type Snapshot } from './snapshot';
-import { verdictOf } from './verdict';
+import { APP_NAMES, type AppName, type AppStatus, type Snapshot, type SystemCounts } from './snapshot';
+import { SystemStores } from './system-stores';
 
 const SAMPLE_EVERY_MS = 1_000;
 const HISTORY_MS = 5 * 60 * 1_000;
@@ -60,6 +61,21 @@ function p50Since(current: HistogramData | null, earlier: Reading | undefined, p
   return intervalQuantile(0.5, delta);
 }
 
+const orNull = (n: number | undefined) => n ?? null;
+
+function systemCounts(s: Omit<PipelineStatus, 'verdict'>): SystemCounts {
+  return {
+    proposals: orNull(s.writeProposals),
+    outboxWaiting: orNull(s.outboxUnprocessed),
+    outboxPublished: orNull(s.outboxProcessed),
+    outboxParked: orNull(s.outboxParked),
+    outboxUnroutable: orNull(s.outboxUnroutable),
+    views: orNull(s.readProposals),
+    inboxEvents: orNull(s.appliedEvents),
+    duplicateEvents: orNull(s.duplicateEvents),
+  };
+}
+
 /**
  * Samples the whole pipeline once a second — each app's /health and /metrics, RabbitMQ's queues and
  * DLQ, the query API's duplicate log — and keeps five minutes of history in memory. Rates come from
@@ -79,6 +95,7 @@ export class PipelineMonitor implements OnApplicationBootstrap, OnModuleDestroy 
   constructor(
     @Inject(LAB_CONSOLE_CONFIG) private readonly config: LabConsoleConfig,
     private readonly rabbit: RabbitProbe,
+    private readonly stores: SystemStores,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -133,7 +150,7 @@ export class PipelineMonitor implements OnApplicationBootstrap, OnModuleDestroy 
     const [probes, depths, duplicates] = await Promise.all([
       Promise.all(
         APP_NAMES.map(async (app) => {
-          const [health, metrics] = await Promise.all([probeHealth(this.url(app)), probeMetrics(this.url(app))]);
+          const [health, metrics] = await Promise.all([probeApp(this.url(app)), probeMetrics(this.url(app))]);
           return { app, health, metrics };
         }),
       ),
@@ -144,8 +161,12 @@ export class PipelineMonitor implements OnApplicationBootstrap, OnModuleDestroy 
     const deadLetters = !depths ? undefined : (depths.dlq ?? 0) > 0 ? await this.rabbit.deadLetters(20).catch(() => undefined) : [];
 
     const apps = Object.fromEntries(
-      probes.map(({ app, health, metrics }): [AppName, AppStatus] => [app, { url: this.url(app), ...health, metrics: metrics !== undefined }]),
+      probes.map(({ app, health, metrics }): [AppName, AppStatus] => [app, { url: this.url(app), ...health.status, metrics: metrics !== undefined }]),
     ) as Record<AppName, AppStatus>;
+    // What is true of the stores now, judged by the one lab verdict (the CLI's `status` too).
+    const answers = Object.fromEntries(probes.map(({ app, health }) => [app, health.answer])) as Partial<Record<AppName, HealthAnswer>>;
+    const queues = depths && { work: depths.work ?? 0, retry: depths.retry ?? 0, dlq: depths.dlq ?? 0, consumers: depths.consumers ?? 0 };
+    const system = await collectStatus({ pg: this.stores.pg, mongo: this.stores.mongo, queues: () => Promise.resolve(queues) }, answers);
     const metrics = Object.fromEntries(probes.filter((p) => p.metrics).map((p) => [p.app, p.metrics])) as Partial<Record<AppName, MetricsPage>>;
 
     const previous = this.readings.at(-1);
@@ -166,7 +187,8 @@ export class PipelineMonitor implements OnApplicationBootstrap, OnModuleDestroy 
     const rabbit = depths ? { reachable: true, ...depths } : { reachable: false, work: null, retry: null, dlq: null, consumers: null };
     const snapshot: Snapshot = {
       at: new Date(at).toISOString(),
-      verdict: verdictOf({ apps, rabbit, backlog: reading.backlog, parked: reading.parked }),
+      verdict: verdictOf(system),
+      system: systemCounts(system),
       apps,
       write: { stored: reading.stored, storedRate: rate('stored'), storedOutbox: reading.storedOutbox, storedDirect: reading.storedDirect },
       outbox: {

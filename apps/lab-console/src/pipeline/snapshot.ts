@@ -1,3 +1,4 @@
+import type { PipelineStatus } from '@acme/lab-core';
 import type { DeadLetter } from '@acme/messaging';
 
 /** What GET /api/snapshot returns: every figure on the page. A figure nobody could read is null. */
@@ -41,11 +42,21 @@ export interface DuplicateEntry {
   lastSeenAt: string;
 }
 
-export type VerdictState = 'in sync' | 'catching up' | 'stuck';
+export type Verdict = PipelineStatus['verdict'];
 
-export interface Verdict {
-  state: VerdictState;
-  why: string;
+/**
+ * What is true of the system now, read from the stores (null: that store did not answer): the same
+ * figures `npm run lab -- status` shows, whichever app instances run.
+ */
+export interface SystemCounts {
+  proposals: number | null;
+  outboxWaiting: number | null;
+  outboxPublished: number | null;
+  outboxParked: number | null;
+  outboxUnroutable: number | null;
+  views: number | null;
+  inboxEvents: number | null;
+  duplicateEvents: number | null;
 }
 
 export interface HistoryPoint {
@@ -57,7 +68,9 @@ export interface HistoryPoint {
 
 export interface Snapshot {
   at: string;
+  /** The lab verdict (`@acme/lab-core`), the same as `npm run lab -- status` gives. */
   verdict: Verdict;
+  system: SystemCounts;
   apps: Record<AppName, AppStatus>;
   write: { stored: number | null; storedRate: number | null; storedOutbox: number | null; storedDirect: number | null };
   /** confirmP50Seconds: publish → all confirms per batch, p50 over the last five minutes. */

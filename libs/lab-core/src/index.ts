@@ -1,0 +1,2 @@
+export * from './pipeline-status';
+export * from './verdict';
