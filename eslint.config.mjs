@@ -35,7 +35,7 @@ function boundaries({ tests }) {
     // Test support sets up both sides' real services (a database with the schema, a vhost, a Mongo
     // database), so it may use both.
     // The lab console is the instructor's view of the whole pipeline: it reads both sides on purpose.
-    { sourceTag: 'scope:lab', onlyDependOnLibsWithTags: ['scope:shared', 'scope:read', 'scope:write', ...testingScope] },
+    { sourceTag: 'scope:lab', onlyDependOnLibsWithTags: ['scope:lab', 'scope:shared', 'scope:read', 'scope:write', ...testingScope] },
     { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:shared', 'scope:read', 'scope:write', 'scope:testing'] },
     // Layers: apps compose libs; infra adapts domain and contracts; the domain knows only the
     // contracts; the contracts know nothing but themselves.
