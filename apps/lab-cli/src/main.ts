@@ -185,6 +185,13 @@ program
     }),
   );
 
+/** `[messageId]` or `--all`, as the dead-letter commands take them. */
+function deadLetterSelection(messageId: string | undefined, options: { all?: boolean }): { all: true } | { messageId: string } {
+  if (options.all) return { all: true };
+  if (!messageId) throw new Error('give a message id or --all');
+  return { messageId };
+}
+
 const dlq = program.command('dlq').description('inspect and re-drive dead-lettered messages');
 dlq
   .command('list')
@@ -215,8 +222,7 @@ dlq
   .option('--all', 'every dead letter')
   .action(
     action(async (lab, messageId: string | undefined, options: { all?: boolean }) => {
-      if (!options.all && !messageId) throw new Error('give a message id or --all');
-      const moved = await redriveDeadLetters(await lab.amqp(), options.all ? { all: true } : { messageId: messageId ?? '' });
+      const moved = await redriveDeadLetters(await lab.amqp(), deadLetterSelection(messageId, options));
       console.log(`${pc.green('✓')} re-drove ${moved} message(s) to the work queue`);
     }),
   );
@@ -228,9 +234,9 @@ dlq
   .option('--all', 'every dead letter')
   .action(
     action(async (lab, messageId: string | undefined, options: { all?: boolean }) => {
-      if (!options.all && !messageId) throw new Error('give a message id or --all');
-      const discarded = await discardDeadLetters(await lab.amqp(), options.all ? { all: true } : { messageId: messageId ?? '' });
-      if (messageId && discarded === 0) throw new Error(`no dead letter with message id ${messageId}`);
+      const which = deadLetterSelection(messageId, options);
+      const discarded = await discardDeadLetters(await lab.amqp(), which);
+      if ('messageId' in which && discarded === 0) throw new Error(`no dead letter with message id ${messageId}`);
       console.log(`${pc.green('✓')} discarded ${discarded} dead letter(s); the outbox and the read side are untouched`);
     }),
   );

@@ -101,7 +101,7 @@ async function readSide(db: Db) {
 }
 
 /** Reads the three stores at once; `answers` are the apps' /health answers the caller probed. */
-export async function collectStatus(sources: StatusSources, answers: Partial<Record<LabApp, HealthAnswer | undefined>>, known: readonly LabApp[] = LAB_APPS): Promise<Omit<PipelineStatus, 'verdict'>> {
+export async function readStatus(sources: StatusSources, answers: Partial<Record<LabApp, HealthAnswer | undefined>>, known: readonly LabApp[] = LAB_APPS): Promise<Omit<PipelineStatus, 'verdict'>> {
   const [write, depths, read] = await Promise.all([attempt(() => writeSide(sources.pg)), attempt(() => sources.queues()), attempt(() => readSide(sources.mongo))]);
   const health: PipelineStatus['health'] = {};
   const answered: PipelineStatus['answers'] = {};

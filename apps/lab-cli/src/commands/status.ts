@@ -1,5 +1,5 @@
 import { TOPOLOGY } from '@acme/contracts';
-import { collectStatus as readSystem, LAB_APPS, probeHealth, queueCounts, verdictOf, type LabApp, type PipelineStatus } from '@acme/lab-core';
+import { readStatus, LAB_APPS, probeHealth, queueCounts, verdictOf, type LabApp, type PipelineStatus } from '@acme/lab-core';
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import type { LabContext } from '../lab-context';
@@ -11,7 +11,7 @@ export async function collectStatus(lab: LabContext): Promise<PipelineStatus> {
   // Under compose the workers' health ports are not published at fixed host ports (they scale).
   const known = LAB_APPS.filter((app) => lab.config.ACME_RUNTIME === 'local' || app === 'command-api' || app === 'query-api');
   const answers = Object.fromEntries(await Promise.all(known.map(async (app) => [app, await probeHealth(lab.url(app))] as const)));
-  const status = await readSystem({ pg: lab.pg, queues: async () => queueCounts(await lab.amqp()), mongo: lab.mongo }, answers, known);
+  const status = await readStatus({ pg: lab.pg, queues: async () => queueCounts(await lab.amqp()), mongo: lab.mongo }, answers, known);
   return { ...status, verdict: verdictOf(status) };
 }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { LabConsoleConfig } from '../lab-console.config';
 import { LAB_CONSOLE_CONFIG } from '../tokens';
-import { collectStatus, verdictOf, type HealthAnswer, type PipelineStatus } from '@acme/lab-core';
+import { readStatus, verdictOf, type HealthAnswer, type PipelineStatus } from '@acme/lab-core';
 import { probeApp, probeDuplicates, probeMetrics } from './app-probes';
 import type { HistogramData, MetricsPage } from './prometheus-text';
 import { RabbitProbe } from './rabbit-probe';
@@ -166,7 +166,7 @@ export class PipelineMonitor implements OnApplicationBootstrap, OnModuleDestroy 
     // What is true of the stores now, judged by the one lab verdict (the CLI's `status` too).
     const answers = Object.fromEntries(probes.map(({ app, health }) => [app, health.answer])) as Partial<Record<AppName, HealthAnswer>>;
     const queues = depths && { work: depths.work ?? 0, retry: depths.retry ?? 0, dlq: depths.dlq ?? 0, consumers: depths.consumers ?? 0 };
-    const system = await collectStatus({ pg: this.stores.pg, mongo: this.stores.mongo, queues: () => Promise.resolve(queues) }, answers);
+    const system = await readStatus({ pg: this.stores.pg, mongo: this.stores.mongo, queues: () => Promise.resolve(queues) }, answers);
     const metrics = Object.fromEntries(probes.filter((p) => p.metrics).map((p) => [p.app, p.metrics])) as Partial<Record<AppName, MetricsPage>>;
 
     const previous = this.readings.at(-1);
