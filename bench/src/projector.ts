@@ -1,4 +1,4 @@
-import { TOPOLOGY, type ProposalEvent } from '@acme/contracts';
+import { HEADERS, TOPOLOGY, type ProposalEvent } from '@acme/contracts';
 import { declareTopology, toProposalMessage, type QueueType } from '@acme/messaging';
 import { collectionsOf } from '@acme/read-model';
 import { newProposalId, sampleEvent } from '@acme/testing';
@@ -85,7 +85,7 @@ export async function projectorBench(settings: BenchSettings, queueType: QueueTy
     if (queued !== m) throw new Error(`work queue pre-fill: expected ${m} messages, found ${queued}`);
     say(`projector: ${fmt(m)} messages queued in ${((now() - prefillStart) / 1000).toFixed(1)} s; starting ${settings.instances} proposal-subscriber(s) (QUEUE_TYPE=${queueType}, CONSUMER_PREFETCH=${settings.consumerPrefetch})`);
 
-    const store = collectionsOf(mongo.db).eventStore;
+    const store = collectionsOf(mongo.db).inbox;
     const cpu = new CpuMeter();
     const spawnedAt = Date.now();
     // --instances=N: N subscribers on the same queue (scale-out).
@@ -144,7 +144,7 @@ export async function projectorBench(settings: BenchSettings, queueType: QueueTy
       if (sample) {
         const headers = sample.properties.headers ?? {};
         const death = (headers['x-death'] as { reason?: string; queue?: string }[] | undefined)?.[0];
-        deadLetterReason = String(headers['x-acme-dlq-reason'] ?? (death ? `${death.reason} in ${death.queue}` : 'unknown'));
+        deadLetterReason = String(headers[HEADERS.deadLetterReason] ?? (death ? `${death.reason} in ${death.queue}` : 'unknown'));
         say(`projector: WARNING: ${fmt(deadLettered)} messages in the DLQ, e.g. ${deadLetterReason}`);
       }
     }

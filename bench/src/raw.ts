@@ -1,6 +1,6 @@
 import { TOPOLOGY } from '@acme/contracts';
 import { declareTopology, toProposalMessage, type QueueType } from '@acme/messaging';
-import { collectionsOf, createMongoClient, storedEventOf, viewOf, type ProposalView, type StoredEvent } from '@acme/read-model';
+import { collectionsOf, createMongoClient, inboxEntryOf, viewOf, type ProposalView, type InboxEntry } from '@acme/read-model';
 import { newProposalId, sampleEvent } from '@acme/testing';
 import { Pool } from 'pg';
 import { connectVhost, isolatedServices } from './apps';
@@ -201,11 +201,11 @@ async function freshMongoDb(cleanup: Cleanup): Promise<Db> {
  */
 export async function rawMongo(settings: BenchSettings): Promise<RawResult> {
   return scoped(async (cleanup) => {
-    const collection = (await freshMongoDb(cleanup)).collection<StoredEvent>('bench_inserts');
+    const collection = (await freshMongoDb(cleanup)).collection<InboxEntry>('bench_inserts');
     await collection.createIndex({ eventId: 1 }, { unique: true, name: 'eventId_unique' });
     const insert = async () => {
       const event = sampleEvent(newProposalId(), 1);
-      await collection.insertOne(storedEventOf(event, 0, new Date()));
+      await collection.insertOne(inboxEntryOf(event, new Date()));
     };
     return measureClosedLoop(
       settings,

@@ -204,7 +204,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 
     const channel = await (await pipeline.vhost.connect()).createChannel();
     const depth = async (q: string) => (await channel.checkQueue(q)).messageCount;
-    const eventStore = pipeline.mongo.db.collection(COLLECTIONS.eventStore);
+    const inbox = pipeline.mongo.db.collection(COLLECTIONS.inbox);
     let lastReport = Date.now();
     await waitFor(
       async () => {
@@ -217,7 +217,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
           unprocessed: Number(row?.unprocessed),
           work: await depth(TOPOLOGY.workQueue),
           retry: await depth(TOPOLOGY.retryQueue),
-          missing: Number(row?.total) - (await eventStore.countDocuments()),
+          missing: Number(row?.total) - (await inbox.countDocuments()),
         };
         if (Date.now() - lastReport > 5_000) {
           lastReport = Date.now();

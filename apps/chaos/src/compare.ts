@@ -1,4 +1,4 @@
-import { COLLECTIONS, summariseCustomer, type CustomerProposalEntry, type DuplicateEvent, type ProposalView, type StoredEvent } from '@acme/read-model';
+import { COLLECTIONS, summariseCustomer, type CustomerProposalEntry, type DuplicateEvent, type ProposalView, type InboxEntry } from '@acme/read-model';
 import type { TestDatabase } from '@acme/testing';
 import type { Db } from 'mongodb';
 
@@ -40,7 +40,7 @@ export async function compareSides(db: TestDatabase, mongo: Db): Promise<Finding
        FROM proposals p JOIN proposal_pax x USING (proposal_id)
       GROUP BY p.proposal_id`,
   );
-  const stored = await mongo.collection<StoredEvent>(COLLECTIONS.eventStore).find({}, { projection: { event: 0 } }).toArray();
+  const stored = await mongo.collection<InboxEntry>(COLLECTIONS.inbox).find({}, { projection: { event: 0 } }).toArray();
   const views = new Map((await mongo.collection<ProposalView>(COLLECTIONS.proposals).find({}).toArray()).map((v) => [v._id, v]));
   const entries = await mongo.collection<CustomerProposalEntry>(COLLECTIONS.customerProposals).find({}).toArray();
   const customers = [...new Set(entries.map((e) => e.customerId))].map((id) =>
@@ -100,13 +100,15 @@ export async function compareSides(db: TestDatabase, mongo: Db): Promise<Finding
     }
   }
 
-  // Per proposal, every event was applied on top of its predecessor (the projector records the view
-  // version it found), and the applied versions are exactly 1..N with no hole.
+  // Per proposal, every event was applied after its predecessor (the inbox inserts N only once N-1 is
+  // stored, and stamps appliedAt after that check), and the applied versions are exactly 1..N.
   let outOfOrder = 0;
+  const appliedAt = new Map(stored.map((s) => [`${s.proposalId}:${s.version}`, s.appliedAt.getTime()]));
   for (const s of stored) {
-    if (s.appliedOnVersion !== null && s.appliedOnVersion !== s.version - 1) {
+    const predecessorAt = appliedAt.get(`${s.proposalId}:${s.version - 1}`);
+    if (predecessorAt !== undefined && s.appliedAt.getTime() < predecessorAt) {
       outOfOrder++;
-      note(`out of order: proposal ${s.proposalId} v${s.version} was applied on top of v${s.appliedOnVersion}`);
+      note(`out of order: proposal ${s.proposalId} v${s.version} was applied before v${s.version - 1}`);
     }
   }
   const versionsByProposal = new Map<number, number[]>();

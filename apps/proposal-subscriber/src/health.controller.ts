@@ -15,12 +15,12 @@ export class HealthController {
     const stuck = this.subscriber.isStuck();
     const { setupError } = this.subscriber;
     const report = await runHealthChecks({
-      rabbitmq: () => Promise.resolve(this.subscriber.amqp.isConnected()),
+      rabbitmq: () => Promise.resolve(this.subscriber.amqpConnected()),
       consumer: () => Promise.resolve(setupError === undefined),
       mongodb: () => this.subscriber.mongoUp(),
       progress: () => Promise.resolve(!stuck),
     });
     void reply.status(report.status === 'ok' ? 200 : 503);
-    return { ...report, counters: this.subscriber.policy.counters, stuck, ...(setupError ? { consumerSetupError: setupError } : {}) };
+    return { ...report, counters: this.subscriber.counters(), stuck, ...(setupError ? { consumerSetupError: setupError } : {}) };
   }
 }

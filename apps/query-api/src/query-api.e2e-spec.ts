@@ -1,6 +1,6 @@
 import { TOPOLOGY, type CustomerSnapshot, type ProposalEvent } from '@acme/contracts';
 import { connectAmqp, ProjectionNoticePublisher } from '@acme/messaging';
-import { COLLECTIONS, ProposalProjector, type ProjectionOutcome } from '@acme/read-model';
+import { COLLECTIONS, InboxProjector, type InboxOutcome } from '@acme/read-model';
 import {
   createTestMongo,
   createTestVhost,
@@ -37,11 +37,11 @@ function newCustomer(): CustomerSnapshot {
 describe('query-api over HTTP, on views written by the real projector', () => {
   let mongo: TestMongo;
   let app: RunningApp;
-  let projector: ProposalProjector;
+  let projector: InboxProjector;
 
   beforeAll(async () => {
     mongo = await createTestMongo();
-    projector = new ProposalProjector(mongo.db);
+    projector = new InboxProjector(mongo.db);
     app = await RunningApp.start('query-api', {
       MONGO_URL: testEnv().mongoUrl,
       MONGO_DB: mongo.dbName,
@@ -56,9 +56,9 @@ describe('query-api over HTTP, on views written by the real projector', () => {
   });
 
   /** Runs events through the projector one after the other, as the subscriber does. */
-  async function project(...events: ProposalEvent[]): Promise<ProjectionOutcome[]> {
-    const outcomes: ProjectionOutcome[] = [];
-    for (const event of events) outcomes.push(await projector.project(event));
+  async function project(...events: ProposalEvent[]): Promise<InboxOutcome[]> {
+    const outcomes: InboxOutcome[] = [];
+    for (const event of events) outcomes.push(...(await projector.project([event])));
     return outcomes;
   }
 
@@ -513,12 +513,12 @@ describe('query-api with projection notices (AMQP_URL set): read-your-writes wit
   let amqp: AmqpConnectionManager;
   let notices: ProjectionNoticePublisher;
   let app: RunningApp;
-  let projector: ProposalProjector;
+  let projector: InboxProjector;
   const quiet = { log: () => undefined, warn: () => undefined };
 
   beforeAll(async () => {
     [mongo, vhost] = await Promise.all([createTestMongo(), createTestVhost()]);
-    projector = new ProposalProjector(mongo.db);
+    projector = new InboxProjector(mongo.db);
     amqp = connectAmqp(vhost.url, 'query-api-e2e', quiet);
     notices = new ProjectionNoticePublisher(amqp, quiet);
     app = await RunningApp.start('query-api', {

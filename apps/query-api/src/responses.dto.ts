@@ -38,7 +38,7 @@ export class ProposalPageDto {
   @ApiProperty({ type: String, nullable: true, description: 'pass as ?cursor= for the next page; null on the last' }) nextCursor!: string | null;
 }
 
-export class StoredEventDto implements ReturnType<typeof eventResponse> {
+export class AppliedEventDto implements ReturnType<typeof eventResponse> {
   @ApiProperty({ format: 'uuid' }) eventId!: string;
   @ApiProperty({ example: 'proposal.created' }) type!: string;
   @ApiProperty({ example: 1 }) version!: number;
@@ -50,7 +50,7 @@ export class StoredEventDto implements ReturnType<typeof eventResponse> {
 
 export class ProposalEventsDto {
   @ApiProperty({ example: 1 }) proposalId!: number;
-  @ApiProperty({ type: [StoredEventDto], description: 'in version order; empty for an unknown proposal' }) events!: StoredEventDto[];
+  @ApiProperty({ type: [AppliedEventDto], description: 'in version order; empty for an unknown proposal' }) events!: AppliedEventDto[];
 }
 
 export class CustomerProposalSummaryDto {

@@ -1,4 +1,4 @@
-import type { DuplicateEvent, ProposalView, StoredEvent } from '@acme/read-model';
+import type { DuplicateEvent, ProposalView, InboxEntry } from '@acme/read-model';
 
 /** What clients see: the view without storage details (`_id`, tombstone flags, revision counters). */
 export function proposalResponse(view: ProposalView) {
@@ -16,14 +16,14 @@ export function proposalResponse(view: ProposalView) {
   };
 }
 
-export function eventResponse(stored: StoredEvent) {
+export function eventResponse(stored: InboxEntry) {
   return {
     eventId: stored.eventId,
     type: stored.type,
     version: stored.version,
     occurredAt: stored.occurredAt.toISOString(),
     appliedAt: stored.appliedAt.toISOString(),
-    event: stored.event,
+    event: stored.event as unknown as Record<string, unknown>,
   };
 }
 

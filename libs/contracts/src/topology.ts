@@ -27,4 +27,9 @@ export const HEADERS = {
   attempts: 'x-acme-attempts',
   deadLetterReason: 'x-acme-dlq-reason',
   deadLetteredAt: 'x-acme-dlq-at',
+  /** When a message waiting for its predecessor was first seen (the gap timeout counts from it). */
+  firstSeen: 'x-acme-first-seen',
+  lastError: 'x-acme-last-error',
+  originalRoutingKey: 'x-acme-original-routing-key',
+  redrivenAt: 'x-acme-redriven-at',
 } as const;

@@ -94,7 +94,7 @@ export async function queueCounts(connection: ChannelModel): Promise<QueueCounts
 async function readSide(db: Db) {
   const [proposals, applied, duplicates] = await Promise.all([
     db.collection(COLLECTIONS.proposals).countDocuments({ removed: false }),
-    db.collection(COLLECTIONS.eventStore).countDocuments({}),
+    db.collection(COLLECTIONS.inbox).countDocuments({}),
     db.collection<{ count: number }>(COLLECTIONS.duplicates).find({}, { projection: { count: 1 } }).toArray(),
   ]);
   return { proposals, applied, duplicateEvents: duplicates.length, duplicateDeliveries: duplicates.reduce((n, d) => n + d.count, 0) };

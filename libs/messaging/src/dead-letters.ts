@@ -26,7 +26,7 @@ const describe = (m: GetMessage): DeadLetter => {
     reason: String(h[HEADERS.deadLetterReason] ?? (death ? `${death.reason ?? '?'} in ${death.queue ?? '?'}` : '(none)')),
     // The subscriber stamps what it dead-letters; the broker's own (TTL expiry, delivery limit) carry x-death.
     at: String(h[HEADERS.deadLetteredAt] ?? deathTime(death?.time)),
-    routingKey: String(h['x-acme-original-routing-key'] ?? m.fields.routingKey),
+    routingKey: String(h[HEADERS.originalRoutingKey] ?? m.fields.routingKey),
     body: m.content.toString('utf8', 0, 2_000),
   };
 };
@@ -78,7 +78,7 @@ export async function redriveDeadLetters(connection: ChannelModel, which: { all:
             contentType: message.properties.contentType as string | undefined,
             timestamp: message.properties.timestamp as number | undefined,
             appId: message.properties.appId as string | undefined,
-            headers: { ...headers, 'x-acme-redriven-at': new Date().toISOString() },
+            headers: { ...headers, [HEADERS.redrivenAt]: new Date().toISOString() },
           },
           (err: unknown) => (err ? reject(new Error('redrive publish not confirmed')) : resolve()),
         ),

@@ -1,24 +1,10 @@
 import type { ProposalEvent, ProposalStatus } from '@acme/contracts';
-import type { CustomerProposalEntry, CustomerProposals, ProposalView, StoredEvent } from './views';
+import type { CustomerProposalEntry, CustomerProposals, ProposalView } from './views';
 
 /**
- * The projections as pure functions: apply(view, event) → decision. The I/O around them
- * (projector.ts) only loads, calls these, and writes conditioned on what it loaded.
+ * The views as pure functions of one event: every event carries the proposal's full snapshot, so a
+ * proposal's views are materialised from its newest stored event alone (inbox/converge.ts writes them).
  */
-
-export type ProposalViewDecision =
-  | { kind: 'apply'; view: ProposalView }
-  /** The view is already at or past this version: applying again would be a second effect. */
-  | { kind: 'already-applied' }
-  /** A predecessor has not been applied yet: never skip it, never apply out of order — retry later. */
-  | { kind: 'gap'; expectedVersion: number };
-
-export function decideProposalView(current: ProposalView | null, event: ProposalEvent, now: Date): ProposalViewDecision {
-  const currentVersion = current?.version ?? 0;
-  if (event.version <= currentVersion) return { kind: 'already-applied' };
-  if (event.version > currentVersion + 1) return { kind: 'gap', expectedVersion: currentVersion + 1 };
-  return { kind: 'apply', view: viewOf(event, now) };
-}
 
 /** The proposal's view as of `event`: every event carries the full snapshot, so it is a pure copy. */
 export function viewOf(event: ProposalEvent, now: Date): ProposalView {
@@ -39,21 +25,6 @@ export function viewOf(event: ProposalEvent, now: Date): ProposalView {
       updatedAt: new Date(p.updatedAt),
       lastEventId: event.eventId,
       projectedAt: now,
-  };
-}
-
-/** The event store's record of an applied event (`appliedOnVersion`: the view's version it was applied on). */
-export function storedEventOf(event: ProposalEvent, appliedOnVersion: number | null, appliedAt: Date): StoredEvent {
-  return {
-    _id: event.eventId,
-    eventId: event.eventId,
-    proposalId: event.proposalId,
-    version: event.version,
-    type: event.type,
-    occurredAt: new Date(event.occurredAt),
-    appliedAt,
-    appliedOnVersion,
-    event,
   };
 }
 

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { collectionsOf, type ReadModelCollections } from './read-model-db';
 import { summariseCustomer } from './projections';
 import type { VersionSignals } from './version-signals';
-import type { CustomerProposals, DuplicateEvent, ProposalView, StoredEvent } from './views';
+import type { CustomerProposals, DuplicateEvent, ProposalView, InboxEntry } from './views';
 
 const LIST_LIMIT = 10_000;
 
@@ -99,8 +99,8 @@ export class ProposalQueries {
     return { ...summary, countByStatus, proposalCount: counts.reduce((sum, [, n]) => sum + n, 0) };
   }
 
-  events(proposalId: number): Promise<StoredEvent[]> {
-    return this.c.eventStore.find({ proposalId }).sort({ version: 1 }).limit(1_000).toArray();
+  events(proposalId: number): Promise<InboxEntry[]> {
+    return this.c.inbox.find({ proposalId }).sort({ version: 1 }).limit(1_000).toArray();
   }
 
   duplicates(limit: number): Promise<DuplicateEvent[]> {

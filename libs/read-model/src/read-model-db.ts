@@ -8,14 +8,15 @@ import {
   MongoTopologyClosedError,
   type Collection,
   type Db,
+  type Document,
   type OptionalUnlessRequiredId,
 } from 'mongodb';
-import { COLLECTIONS, type CustomerProposalEntry, type DuplicateEvent, type ProposalView, type StoredEvent } from './views';
+import { COLLECTIONS, type CustomerProposalEntry, type DuplicateEvent, type InboxEntry, type ProposalView } from './views';
 
 export interface ReadModelCollections {
   proposals: Collection<ProposalView>;
   customerProposals: Collection<CustomerProposalEntry>;
-  eventStore: Collection<StoredEvent>;
+  inbox: Collection<InboxEntry>;
   duplicates: Collection<DuplicateEvent>;
 }
 
@@ -23,17 +24,14 @@ export function collectionsOf(db: Db): ReadModelCollections {
   return {
     proposals: db.collection<ProposalView>(COLLECTIONS.proposals),
     customerProposals: db.collection<CustomerProposalEntry>(COLLECTIONS.customerProposals),
-    eventStore: db.collection<StoredEvent>(COLLECTIONS.eventStore),
+    inbox: db.collection<InboxEntry>(COLLECTIONS.inbox),
     duplicates: db.collection<DuplicateEvent>(COLLECTIONS.duplicates),
   };
 }
 
 /**
- * A client that survives MongoDB restarts: the driver reconnects by itself; operations fail fast
- * (server selection timeout) while it is away, and the caller retries later.
- */
-/**
- * The read side's client. `socketTimeoutMs` bounds every operation on a link that went silent (no FIN,
+ * The read side's client. It survives MongoDB restarts: the driver reconnects by itself, and
+ * operations fail fast (server selection timeout) while it is away, so the caller retries later. `socketTimeoutMs` bounds every operation on a link that went silent (no FIN,
  * no RST): without it an in-flight write waits forever, as the driver's default socket timeout is none.
  */
 export function createMongoClient(url: string, socketTimeoutMs = 10_000): MongoClient {
@@ -72,11 +70,18 @@ export async function connectWhenMongoAnswers(
   return false;
 }
 
-/** Idempotent. The unique index on the event id is what makes duplicate detection work. */
+/**
+ * Idempotent. The inbox's two unique indexes are the read side's decision (see inbox/decide.ts): one
+ * document per event id (`_id`) and one per (proposal id, version).
+ */
 export async function ensureIndexes(db: Db): Promise<void> {
   const c = collectionsOf(db);
-  await c.eventStore.createIndex({ eventId: 1 }, { unique: true, name: 'eventId_unique' });
-  await c.eventStore.createIndex({ proposalId: 1, version: 1 }, { name: 'proposal_version' });
+  // Before the inbox was the decision this index was not unique; its name is kept free of the new one.
+  if ((await c.inbox.indexes().catch(() => [])).some((index) => index.name === 'proposal_version' && !index.unique)) {
+    await c.inbox.dropIndex('proposal_version');
+  }
+  await c.inbox.createIndex({ proposalId: 1, version: 1 }, { unique: true, name: 'proposalId_version_unique' });
+  await c.inbox.createIndex({ eventId: 1 }, { unique: true, name: 'eventId_unique' });
   await c.proposals.createIndex({ customerId: 1, _id: 1 }, { name: 'customer_id' });
   await c.customerProposals.createIndex({ customerId: 1, _id: 1 }, { name: 'customer_id' });
   await c.proposals.createIndex({ status: 1, _id: 1 }, { name: 'status_id' });
@@ -88,20 +93,20 @@ export function isDuplicateKeyError(error: unknown): boolean {
 }
 
 /**
- * Inserts many documents in one round trip (unordered: each stands alone) and returns the positions of
- * those whose `_id` already existed. Any other failure is thrown.
+ * Inserts the documents in one round trip (unordered: each stands alone) and returns those that were
+ * already there (a duplicate key). Any other failure is thrown.
  */
-export async function insertNew<T extends { _id: unknown }>(collection: Collection<T>, docs: T[]): Promise<Set<number>> {
-  if (docs.length === 0) return new Set();
+export async function insertMissing<T extends Document>(collection: Collection<T>, docs: readonly T[]): Promise<T[]> {
+  if (docs.length === 0) return [];
   try {
     await collection.insertMany(docs as OptionalUnlessRequiredId<T>[], { ordered: false });
-    return new Set();
+    return [];
   } catch (error) {
     if (error instanceof MongoBulkWriteError) {
       const writeErrors = [error.writeErrors].flat();
-      if (writeErrors.length > 0 && writeErrors.every((e) => e.code === 11000)) return new Set(writeErrors.map((e) => e.index));
+      if (writeErrors.length > 0 && writeErrors.every((e) => e.code === 11000)) return writeErrors.map((e) => docs[e.index] as T);
     }
-    if (docs.length === 1 && isDuplicateKeyError(error)) return new Set([0]);
+    if (docs.length === 1 && isDuplicateKeyError(error)) return [docs[0] as T];
     throw error;
   }
 }

@@ -1,10 +1,10 @@
-import type { CustomerSnapshot, PaxSnapshot, ProposalStatus } from '@acme/contracts';
+import type { CustomerSnapshot, PaxSnapshot, ProposalEvent, ProposalStatus } from '@acme/contracts';
 
 /** MongoDB collections of database `acmetravel` (names are part of the contract). */
 export const COLLECTIONS = {
   proposals: 'proposals',
   customerProposals: 'customerproposals',
-  eventStore: 'proposaleventstore',
+  inbox: 'proposaleventstore',
   duplicates: 'duplicateevents',
 } as const;
 
@@ -30,13 +30,9 @@ export interface ProposalView {
 
 /**
  * `customerproposals`: the course's "proposals for customer" view, kept as one small document per
- * proposal (keyed by proposal id, indexed by customer) and summed per customer when queried.
- *
- * Why not one document per customer with counters? Every proposal of a customer would then write the
- * same document, and a read-modify-write of a shared document needs an atomic compare-and-set. MongoDB
- * has one; FerretDB v1's conditional replace is not atomic (measured: lost updates under concurrency).
- * With one document per proposal, each document follows a single proposal's versions, and the result is
- * the same on both servers — and there is no hot document for the subscribers to fight over.
+ * proposal (keyed by proposal id, indexed by customer) and summed per customer when queried. Each
+ * document then follows one proposal's versions, like `proposals`, and no document is shared by the
+ * proposals of a customer (no hot document for concurrent subscribers to fight over).
  */
 export interface CustomerProposalEntry {
   _id: number;
@@ -59,22 +55,20 @@ export interface CustomerProposals {
   proposals: { proposalId: number; status: ProposalStatus; version: number; packageId: string }[];
 }
 
-/** `proposaleventstore`: every applied event; `_id` is the event id, so the unique index is built in. */
-export interface StoredEvent {
+/**
+ * `proposaleventstore`, the inbox and the log: one document per applied event, unique by event id
+ * (`_id`) and by (proposal id, version). The views are materialised from a proposal's newest entry.
+ */
+export interface InboxEntry {
   _id: string;
   eventId: string;
   proposalId: number;
   version: number;
   type: string;
   occurredAt: Date;
+  /** When the insert that applied it was made (after its predecessor was known to be stored). */
   appliedAt: Date;
-  /**
-   * The view's version this event was applied on top of (always version - 1 when the projection is
-   * right), or null when the view already had it (a redelivery completing an interrupted projection).
-   * An audit trail: the chaos run checks it.
-   */
-  appliedOnVersion: number | null;
-  event: unknown;
+  event: ProposalEvent;
 }
 
 /** `duplicateevents`: one entry per duplicate event id, for investigation. */

@@ -1,9 +1,8 @@
 import { HEADERS, parseProposalEvent, TOPOLOGY, type ProposalEvent } from '@acme/contracts';
-import { isMongoUnavailable, type ProposalProjector, type ProposalQueries } from '@acme/read-model';
+import { isMongoUnavailable, type InboxOutcome, type InboxProjector } from '@acme/read-model';
 import { inSpanFrom, SpanKind } from '@acme/telemetry';
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { KeyedSerialQueue } from './keyed-serial-queue';
 
 /** Structured: a message, or an object with `msg` and fields (traceId, eventId, …). */
 export interface ConsumerLogger {
@@ -19,6 +18,7 @@ const metrics = {
   deadLettered: new Counter({ name: 'acme_dead_lettered_total', help: 'Messages sent to the DLQ' }),
   retried: new Counter({ name: 'acme_events_retried_total', help: 'Messages sent to the retry queue' }),
   waitedInPlace: new Counter({ name: 'acme_gap_waits_total', help: 'Early events that waited in place for their predecessor' }),
+  batchSize: new Histogram({ name: 'acme_projection_batch_size', help: 'Events projected together', buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }),
   lag: new Histogram({
     name: 'acme_projection_lag_seconds',
     help: 'From the event (command committed) to its projection: end-to-end lag',
@@ -38,7 +38,8 @@ export interface ConsumerOptions {
   gapWaitMs: number;
 }
 
-const FIRST_SEEN = 'x-acme-first-seen';
+/** While an early event waits in place, how often it is tried again (with the next batch). */
+const GAP_RECHECK_MS = 50;
 
 export interface ConsumerCounters {
   projected: number;
@@ -49,23 +50,39 @@ export interface ConsumerCounters {
   waitedInPlace: number;
 }
 
+/** A valid message being handled, with the channel it came on (its ack goes back there). */
+interface Delivery {
+  channel: ConfirmChannel;
+  message: ConsumeMessage;
+  event: ProposalEvent;
+  receivedAt: number;
+  waitedInPlace: boolean;
+}
+
 /**
  * The read side's policy: when a proposal event arrives, project it into the views — once.
  *
- * Every message ends in exactly one of four ways, and is acked only after that end is safe:
- *   projected (or a duplicate, logged)      → ack
- *   a gap or a failure worth retrying       → copy to the retry queue (confirmed), then ack
- *   too many attempts, or malformed         → copy to the DLQ with the reason (confirmed), then ack
- *   the channel died before the ack         → RabbitMQ redelivers it; the projector deduplicates
+ * Valid messages are projected in batches: what arrived while the previous batch was written (up to
+ * the prefetch window) goes to the InboxProjector together, one batch at a time. Every message then
+ * ends in exactly one of these ways, and is acked only after that end is safe:
+ *   applied, or a duplicate (logged)         → ack
+ *   a gap (its predecessor not stored yet)   → wait in place a moment, then the retry queue (confirmed), ack
+ *   MongoDB away, or a failure worth retrying → copy to the retry queue (confirmed), then ack
+ *   malformed, corrupt, or out of attempts   → copy to the DLQ with the reason (confirmed), then ack
+ *   the channel died before the ack          → RabbitMQ redelivers it; the inbox finds the duplicate
  */
 export class ProjectViewsWhenProposalEventArrives {
-  private readonly serial = new KeyedSerialQueue();
   readonly counters: ConsumerCounters = { projected: 0, duplicates: 0, retried: 0, deadLettered: 0, waitedInPlace: 0 };
   private mongoDown = false;
+  private readonly pending: Delivery[] = [];
+  private projecting = false;
+  private scheduled = false;
+  /** Messages received and not yet ended, and when a message last ended (or the subscriber was idle). */
+  private inFlight = 0;
+  private lastProgressAt = Date.now();
 
   constructor(
-    private readonly projector: ProposalProjector,
-    private readonly views: ProposalQueries,
+    private readonly projector: InboxProjector,
     private readonly options: ConsumerOptions,
     private readonly logger: ConsumerLogger,
     /** Called once an event is applied: wakes whoever waits for the proposal's new version. */
@@ -80,15 +97,11 @@ export class ProjectViewsWhenProposalEventArrives {
   async consume(channel: ConfirmChannel, prefetch: number, onCancelled?: () => void): Promise<void> {
     await channel.prefetch(prefetch);
     await channel.consume(TOPOLOGY.workQueue, (message) => {
-      if (message) return void this.settle(channel, message);
+      if (message) return this.receive(channel, message);
       this.logger.warn('RabbitMQ cancelled the consumer (queue deleted?); subscribing again');
       onCancelled?.();
     });
   }
-
-  /** Messages being handled now, and when a message last ended (or the subscriber last was idle). */
-  private inFlight = 0;
-  private lastProgressAt = Date.now();
 
   /**
    * Messages are being handled and none has ended for `stuckAfterMs`: the subscriber makes no
@@ -98,102 +111,136 @@ export class ProjectViewsWhenProposalEventArrives {
     return this.inFlight > 0 && Date.now() - this.lastProgressAt > stuckAfterMs;
   }
 
-  private async settle(channel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
+  private receive(channel: ConfirmChannel, message: ConsumeMessage): void {
     if (this.inFlight++ === 0) this.lastProgressAt = Date.now();
-    try {
-      // One consumer span per delivery, continuing the trace the message carries (the relay's publish
-      // of the request that wrote the event); the MongoDB operations below it are its children.
-      const traceparent = message.properties.headers?.[HEADERS.traceparent] as string | undefined;
-      await inSpanFrom(`${TOPOLOGY.workQueue} process`, traceparent, SpanKind.CONSUMER, {
-        'messaging.system': 'rabbitmq',
-        'messaging.operation.type': 'process',
-        'messaging.destination.name': TOPOLOGY.workQueue,
-        'messaging.message.id': String(message.properties.messageId ?? ''),
-        'messaging.rabbitmq.message.delivery_tag': message.fields.deliveryTag,
-      }, () => this.handle(channel, message));
-    } finally {
-      this.inFlight--;
-      this.lastProgressAt = Date.now();
-    }
-  }
-
-  async handle(channel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
     if (message.content.length > this.options.maxMessageBytes) {
-      return this.deadLetter(channel, message, `message of ${message.content.length} bytes exceeds ${this.options.maxMessageBytes}`);
+      return void this.deadLetter(channel, message, `message of ${message.content.length} bytes exceeds ${this.options.maxMessageBytes}`);
     }
     const parsed = parseProposalEvent(message.content);
-    if (!parsed.ok) return this.deadLetter(channel, message, parsed.reason);
-    const event = parsed.event;
+    if (!parsed.ok) return void this.deadLetter(channel, message, parsed.reason);
+    this.enqueue({ channel, message, event: parsed.event, receivedAt: Date.now(), waitedInPlace: false });
+  }
 
-    // Only on first arrival: a message back from the retry queue has waited for its predecessor already.
-    const mayWait = this.options.gapWaitMs > 0 && message.properties.headers?.[FIRST_SEEN] === undefined;
-    const first = await this.serial.run(event.proposalId, () => this.attempt(channel, message, event, mayWait));
-    if (first === 'predecessor-missing') {
-      // With several subscribers, consecutive events of one proposal often reach different subscribers
-      // at the same moment: the predecessor is being applied elsewhere right now. Waiting a moment
-      // (message unacked) spares a trip through the retry queue; then one more try, retry queue or not.
-      this.counters.waitedInPlace++;
-      metrics.waitedInPlace.inc();
-      await this.views.awaitVersion(event.proposalId, event.version - 1, this.options.gapWaitMs).catch(() => null);
-      await this.serial.run(event.proposalId, () => this.attempt(channel, message, event, false));
+  private enqueue(delivery: Delivery): void {
+    this.pending.push(delivery);
+    if (this.projecting || this.scheduled) return;
+    this.scheduled = true;
+    // The end of this tick: deliveries that arrived together go into one batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.projectPending();
+    });
+  }
+
+  /** One batch in flight: while it is written, the next one fills. */
+  private async projectPending(): Promise<void> {
+    if (this.projecting || this.pending.length === 0) return;
+    this.projecting = true;
+    try {
+      await this.projectBatch(this.pending.splice(0));
+    } finally {
+      this.projecting = false;
+      if (this.pending.length > 0) void this.projectPending();
     }
   }
 
-  /**
-   * One try at projecting the message's event. A gap either ends in the retry queue or, when `mayWait`,
-   * is handed back ('predecessor-missing') so that the caller can wait for the predecessor *outside*
-   * the proposal's serial queue — the predecessor may be the next message of this very subscriber.
-   */
-  private async attempt(
-    channel: ConfirmChannel,
-    message: ConsumeMessage,
-    event: ProposalEvent,
-    mayWait: boolean,
-  ): Promise<'done' | 'predecessor-missing'> {
+  private projectBatch(batch: Delivery[]): Promise<void> {
+    metrics.batchSize.observe(batch.length);
+    // One consumer span per batch, continuing the trace of its first message (the relay's publish of
+    // the request that wrote the event); the MongoDB operations below it are its children.
+    const first = batch[0]!.message;
+    const traceparent = first.properties.headers?.[HEADERS.traceparent] as string | undefined;
+    return inSpanFrom(`${TOPOLOGY.workQueue} process`, traceparent, SpanKind.CONSUMER, {
+      'messaging.system': 'rabbitmq',
+      'messaging.operation.type': 'process',
+      'messaging.destination.name': TOPOLOGY.workQueue,
+      'messaging.batch.message_count': batch.length,
+      'messaging.message.id': String(first.properties.messageId ?? ''),
+    }, () => this.projectAndSettle(batch));
+  }
+
+  private async projectAndSettle(batch: Delivery[]): Promise<void> {
+    let outcomes: InboxOutcome[];
     try {
-      const outcome = await this.projector.project(event, { settleOnGap: !mayWait });
+      outcomes = await this.projector.project(batch.map((d) => d.event));
       this.mongoIsBack();
-      if (outcome.kind === 'gap') {
-        if (mayWait) return 'predecessor-missing';
-        await this.waitForPredecessor(channel, message, event, outcome.expectedVersion);
-        return 'done';
+    } catch (error) {
+      // MongoDB being away is not the messages' fault: retry without counting an attempt.
+      if (isMongoUnavailable(error)) {
+        this.mongoIsDown(error as Error);
+        await Promise.all(batch.map((d) => this.retryLater(d.channel, d.message, (error as Error).message, false)));
+        return;
       }
-      if (outcome.kind === 'duplicate') {
+      // Anything else may be one event's fault: each tries alone, so only that one uses up attempts.
+      if (batch.length > 1) {
+        for (const delivery of batch) await this.projectAndSettle([delivery]);
+        return;
+      }
+      await this.retryLater(batch[0]!.channel, batch[0]!.message, (error as Error).message, true);
+      return;
+    }
+    await Promise.all(batch.map((delivery, i) => this.settle(delivery, outcomes[i]!)));
+  }
+
+  private async settle(delivery: Delivery, outcome: InboxOutcome): Promise<void> {
+    const { channel, message, event } = delivery;
+    switch (outcome.kind) {
+      case 'applied':
+        return this.applied(delivery);
+      case 'duplicate':
         this.counters.duplicates++;
         metrics.duplicates.inc();
         this.logger.warn({
-          msg:
-            `duplicate event ${event.eventId} (${event.type} v${event.version} of proposal ${event.proposalId}) ` +
-            `seen ${outcome.count} time(s) again: ignored, logged in duplicateevents`,
+          msg: `duplicate event ${event.eventId} (${event.type} v${event.version} of proposal ${event.proposalId}): ignored, logged in duplicateevents`,
           traceId: traceOf(event),
           eventId: event.eventId,
           proposalId: event.proposalId,
         });
-      } else {
-        this.counters.projected++;
-        metrics.projected.inc();
-        this.announce(event);
-        const lag = Math.max(0, (Date.now() - Date.parse(event.occurredAt)) / 1000);
-        metrics.lag.observe(lag);
-        metrics.lastLag.set(lag);
-        this.logger.debug?.({
-          msg: `projected ${event.type} v${event.version} of proposal ${event.proposalId}`,
-          traceId: traceOf(event),
-          eventId: event.eventId,
-          lagMs: Math.round(lag * 1000),
-        });
-      }
-      ack(channel, message);
-    } catch (error) {
-      // MongoDB being away is not the message's fault: retry without counting an attempt.
-      const unavailable = isMongoUnavailable(error);
-      if (unavailable && !this.mongoDown) {
-        this.mongoDown = true;
-        this.logger.warn(`MongoDB unavailable (${(error as Error).message}); messages wait in the retry queue`);
-      }
-      await this.retryLater(channel, message, (error as Error).message, !unavailable);
+        return this.ack(channel, message);
+      case 'corrupt':
+        return this.deadLetter(channel, message, `corrupt stream: ${outcome.reason}`);
+      case 'gap':
+        if (this.mayWaitInPlace(delivery)) {
+          // With several subscribers, consecutive events of one proposal often reach different
+          // subscribers at once: the predecessor is being applied elsewhere right now. Waiting a moment
+          // (unacked) spares a trip through the retry queue.
+          if (!delivery.waitedInPlace) {
+            delivery.waitedInPlace = true;
+            this.counters.waitedInPlace++;
+            metrics.waitedInPlace.inc();
+          }
+          setTimeout(() => this.enqueue(delivery), GAP_RECHECK_MS).unref();
+          return;
+        }
+        return this.waitForPredecessor(channel, message, event, outcome.waitsFor);
     }
-    return 'done';
+  }
+
+  /** Only on first arrival: a message back from the retry queue has waited for its predecessor already. */
+  private mayWaitInPlace({ message, receivedAt }: Delivery): boolean {
+    return message.properties.headers?.[HEADERS.firstSeen] === undefined && Date.now() - receivedAt < this.options.gapWaitMs;
+  }
+
+  private applied({ channel, message, event }: Delivery): void {
+    this.counters.projected++;
+    metrics.projected.inc();
+    this.announce(event);
+    const lag = Math.max(0, (Date.now() - Date.parse(event.occurredAt)) / 1000);
+    metrics.lag.observe(lag);
+    metrics.lastLag.set(lag);
+    this.logger.debug?.({
+      msg: `projected ${event.type} v${event.version} of proposal ${event.proposalId}`,
+      traceId: traceOf(event),
+      eventId: event.eventId,
+      lagMs: Math.round(lag * 1000),
+    });
+    this.ack(channel, message);
+  }
+
+  private mongoIsDown(error: Error): void {
+    if (this.mongoDown) return;
+    this.mongoDown = true;
+    this.logger.warn(`MongoDB unavailable (${error.message}); messages wait in the retry queue`);
   }
 
   private mongoIsBack(): void {
@@ -209,13 +256,28 @@ export class ProjectViewsWhenProposalEventArrives {
    * first time it was seen; only then does it go to the DLQ, where an operator can redrive it.
    */
   private async waitForPredecessor(channel: ConfirmChannel, message: ConsumeMessage, event: ProposalEvent, expected: number): Promise<void> {
-    const seen: unknown = message.properties.headers?.[FIRST_SEEN];
+    const seen: unknown = message.properties.headers?.[HEADERS.firstSeen];
     const firstSeen = typeof seen === 'number' ? seen : Date.now();
     const reason = `proposal ${event.proposalId} v${event.version} waits for v${expected}`;
     if (Date.now() - firstSeen > this.options.gapTimeoutMs) {
       return this.deadLetter(channel, message, `${reason}: not applied within ${this.options.gapTimeoutMs} ms`);
     }
-    return this.retryLater(channel, message, reason, false, { [FIRST_SEEN]: firstSeen });
+    return this.retryLater(channel, message, reason, false, { [HEADERS.firstSeen]: firstSeen });
+  }
+
+  /** The message has ended here: acked, or left to RabbitMQ to redeliver (its channel is gone). */
+  private ended(): void {
+    this.inFlight--;
+    this.lastProgressAt = Date.now();
+  }
+
+  private ack(channel: ConfirmChannel, message: ConsumeMessage): void {
+    this.ended();
+    try {
+      channel.ack(message);
+    } catch {
+      // The channel closed after we finished: the message is redelivered and deduplicated.
+    }
   }
 
   /** Delayed retry: a copy waits out the retry queue's TTL, then dead-letters back to the work queue. */
@@ -233,14 +295,15 @@ export class ProjectViewsWhenProposalEventArrives {
     try {
       await publishConfirmed(channel, '', TOPOLOGY.retryQueue, message, {
         [HEADERS.attempts]: attempts,
-        'x-acme-last-error': reason.slice(0, 500),
+        [HEADERS.lastError]: reason.slice(0, 500),
         ...extraHeaders,
       });
       this.counters.retried++;
       metrics.retried.inc();
-      ack(channel, message);
+      this.ack(channel, message);
     } catch {
       // Channel gone: no ack either, so RabbitMQ redelivers the original. Nothing is lost.
+      this.ended();
     }
   }
 
@@ -250,7 +313,7 @@ export class ProjectViewsWhenProposalEventArrives {
       await publishConfirmed(channel, TOPOLOGY.deadLetterExchange, TOPOLOGY.deadLetterQueue, message, {
         [HEADERS.deadLetterReason]: reason.slice(0, 1_000),
         [HEADERS.deadLetteredAt]: new Date().toISOString(),
-        'x-acme-original-routing-key': message.fields.routingKey,
+        [HEADERS.originalRoutingKey]: message.fields.routingKey,
       });
       this.counters.deadLettered++;
       metrics.deadLettered.inc();
@@ -259,9 +322,10 @@ export class ProjectViewsWhenProposalEventArrives {
         msg: `dead-lettered message ${String(message.properties.messageId ?? '(no id)')}: ${reason}`,
         traceId: typeof traceparent === 'string' ? traceparent.split('-')[1] : undefined,
       });
-      ack(channel, message);
+      this.ack(channel, message);
     } catch {
       // Channel gone: the original is redelivered and judged again.
+      this.ended();
     }
   }
 }
@@ -269,14 +333,6 @@ export class ProjectViewsWhenProposalEventArrives {
 function attemptsOf(message: ConsumeMessage): number {
   const value: unknown = message.properties.headers?.[HEADERS.attempts];
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : 0;
-}
-
-function ack(channel: ConfirmChannel, message: ConsumeMessage): void {
-  try {
-    channel.ack(message);
-  } catch {
-    // The channel closed after we finished: the message is redelivered and deduplicated.
-  }
 }
 
 /** Republishes a copy of `message` (same body and properties, extra headers) and waits for the confirm. */

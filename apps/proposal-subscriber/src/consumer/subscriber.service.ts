@@ -1,14 +1,14 @@
 import type { ProposalSubscriberConfig } from '@acme/config';
 import { TOPOLOGY } from '@acme/contracts';
-import { connectAmqp, declareTopology, listenForProjectionNotices, ProjectionNoticePublisher, topologyOptions, type NoticeChannel } from '@acme/messaging';
-import { connectWhenMongoAnswers, createMongoClient, ensureIndexes, ProposalProjector, ProposalQueries, VersionSignals } from '@acme/read-model';
+import { connectAmqp, declareTopology, ProjectionNoticePublisher, topologyOptions } from '@acme/messaging';
+import { connectWhenMongoAnswers, createMongoClient, InboxProjector } from '@acme/read-model';
 import { observedGauge } from '@acme/telemetry';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel } from 'amqplib';
 import type { MongoClient } from 'mongodb';
 import { SUBSCRIBER_CONFIG } from '../tokens';
-import { ProjectViewsWhenProposalEventArrives } from './project-views-when-proposal-event-arrives';
+import { ProjectViewsWhenProposalEventArrives, type ConsumerCounters } from './project-views-when-proposal-event-arrives';
 
 const MAX_MESSAGE_BYTES = 256 * 1024;
 
@@ -16,13 +16,11 @@ const MAX_MESSAGE_BYTES = 256 * 1024;
 @Injectable()
 export class SubscriberService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('ProposalSubscriber');
-  readonly mongo: MongoClient;
-  readonly amqp: AmqpConnectionManager;
-  readonly policy: ProjectViewsWhenProposalEventArrives;
+  private readonly mongo: MongoClient;
+  private readonly amqp: AmqpConnectionManager;
+  private readonly policy: ProjectViewsWhenProposalEventArrives;
   private channel: ChannelWrapper | undefined;
-  private noticeListener: NoticeChannel | undefined;
-  /** Wakes an early event waiting for its predecessor: on our own applies and on every subscriber's notices. */
-  private readonly signals = new VersionSignals();
+  /** Tells the query APIs that a proposal has a new version (their `?minVersion` reads wait for it). */
   private readonly notices: ProjectionNoticePublisher;
 
   constructor(@Inject(SUBSCRIBER_CONFIG) private readonly config: ProposalSubscriberConfig) {
@@ -31,14 +29,10 @@ export class SubscriberService implements OnApplicationBootstrap, OnApplicationS
     this.amqp = connectAmqp(config.AMQP_URL, 'acme.proposal-subscriber', this.logger);
     this.notices = new ProjectionNoticePublisher(this.amqp, this.logger);
     this.policy = new ProjectViewsWhenProposalEventArrives(
-      new ProposalProjector(db),
-      new ProposalQueries(db, { signals: this.signals }),
+      new InboxProjector(db),
       { maxAttempts: config.MAX_ATTEMPTS, maxMessageBytes: MAX_MESSAGE_BYTES, gapTimeoutMs: config.GAP_TIMEOUT_MS, gapWaitMs: config.GAP_WAIT_MS },
       this.logger,
-      (event) => {
-        this.signals.signal(event.proposalId);
-        this.notices.publish({ proposalId: event.proposalId, version: event.version });
-      },
+      (event) => this.notices.publish({ proposalId: event.proposalId, version: event.version }),
     );
   }
 
@@ -56,7 +50,6 @@ export class SubscriberService implements OnApplicationBootstrap, OnApplicationS
       this.setupError = error.message;
       this.logger.error(`RabbitMQ channel setup failed: ${error.message}`);
     });
-    this.noticeListener = listenForProjectionNotices(this.amqp, this.signals, this.logger);
     observedGauge({
       name: 'acme_dlq_depth',
       help: `Messages in ${TOPOLOGY.deadLetterQueue} (read when scraped, at most once a second)`,
@@ -87,7 +80,6 @@ export class SubscriberService implements OnApplicationBootstrap, OnApplicationS
     // Closing the channel stops deliveries; unacked messages go back to the queue for someone else.
     await this.channel?.close().catch(() => undefined);
     await this.observer?.close().catch(() => undefined);
-    await this.noticeListener?.close().catch(() => undefined);
     await this.notices.close().catch(() => undefined);
     await this.amqp.close().catch(() => undefined);
     this.stopping.abort();
@@ -116,6 +108,14 @@ export class SubscriberService implements OnApplicationBootstrap, OnApplicationS
     return this.policy.isStuck(this.config.STUCK_AFTER_MS);
   }
 
+  amqpConnected(): boolean {
+    return this.amqp.isConnected();
+  }
+
+  counters(): ConsumerCounters {
+    return { ...this.policy.counters };
+  }
+
   async mongoUp(): Promise<boolean> {
     await this.mongo.db(this.config.MONGO_DB).command({ ping: 1 });
     return true;
@@ -123,25 +123,15 @@ export class SubscriberService implements OnApplicationBootstrap, OnApplicationS
 
   private readonly stopping = new AbortController();
 
-  /** Start even if MongoDB is down (messages then wait in the retry queue); create indexes once it answers. */
+  /** Start even if MongoDB is down (messages then wait in the retry queue); the projector creates the indexes. */
   private async connectMongo(): Promise<void> {
     let warned = false;
-    const connected = await connectWhenMongoAnswers(this.mongo, {
+    await connectWhenMongoAnswers(this.mongo, {
       signal: this.stopping.signal,
       onRetry: (error) => {
         if (!warned) this.logger.warn(`MongoDB not ready (${error.message}); messages wait in the retry queue until it is`);
         warned = true;
       },
     });
-    if (connected) await this.ensureIndexesWhenMongoAnswers();
-  }
-
-  private async ensureIndexesWhenMongoAnswers(): Promise<void> {
-    try {
-      await ensureIndexes(this.mongo.db(this.config.MONGO_DB));
-    } catch (error) {
-      this.logger.warn(`could not create the read model's indexes (${(error as Error).message}); trying again in 5 s`);
-      if (!this.stopping.signal.aborted) setTimeout(() => void this.ensureIndexesWhenMongoAnswers(), 5_000).unref();
-    }
   }
 }
