@@ -543,12 +543,12 @@ describe('query-api with projection notices (AMQP_URL set): read-your-writes wit
   it('wakes a waiting ?minVersion read when the subscriber announces the version, long before the next poll', async () => {
     // given a view at version 1 and a client waiting for version 2
     const proposalId = newProposalId();
-    await projector.project(sampleEvent(proposalId, 1));
+    await projector.project([sampleEvent(proposalId, 1)]);
     const request = http('GET', `${app.url}/proposals/${proposalId}?minVersion=2`);
     await sleep(300);
 
     // when version 2 is projected and announced
-    await projector.project(sampleEvent(proposalId, 2, { status: 'ACCEPTED' }));
+    await projector.project([sampleEvent(proposalId, 2, { status: 'ACCEPTED' })]);
     const announcedAt = Date.now();
     notices.publish({ proposalId, version: 2 });
 
@@ -563,7 +563,7 @@ describe('query-api with projection notices (AMQP_URL set): read-your-writes wit
     // given a client waiting for version 2 of one proposal
     const proposalId = newProposalId();
     const other = newProposalId();
-    await projector.project(sampleEvent(proposalId, 1));
+    await projector.project([sampleEvent(proposalId, 1)]);
     const request = http('GET', `${app.url}/proposals/${proposalId}?minVersion=2`);
     await sleep(300);
 
@@ -573,10 +573,10 @@ describe('query-api with projection notices (AMQP_URL set): read-your-writes wit
       const channel = await connection.createChannel();
       channel.publish(TOPOLOGY.projectedExchange, '', Buffer.from('not json'));
       channel.publish(TOPOLOGY.projectedExchange, '', Buffer.from(JSON.stringify({ proposalId: '1; drop', version: [] })));
-      await projector.project(sampleEvent(other, 1));
+      await projector.project([sampleEvent(other, 1)]);
       notices.publish({ proposalId: other, version: 1 });
       await sleep(300);
-      await projector.project(sampleEvent(proposalId, 2));
+      await projector.project([sampleEvent(proposalId, 2)]);
       const announcedAt = Date.now();
       notices.publish({ proposalId, version: 2 });
 

@@ -1,7 +1,8 @@
 import type { ProposalEvent } from '@acme/contracts';
 import { randomUUID } from 'node:crypto';
-import { customerEntryOf, decideProposalView, summariseCustomer, type ProposalViewDecision } from './projections';
-import type { CustomerProposalEntry, ProposalView } from './views';
+import { decideBeforeInsert } from './inbox/decide';
+import { customerEntryOf, summariseCustomer, viewOf } from './projections';
+import type { CustomerProposalEntry } from './views';
 
 // Plain data in, plain data out: no database, no clock (time is passed in), no mocks.
 const NOW = new Date('2030-01-10T12:00:00.000Z');
@@ -46,138 +47,43 @@ function removalOf(previous: ProposalEvent): ProposalEvent {
   return { ...previous, eventId: randomUUID(), type: 'proposal.removed', action: 'removed', version: previous.version + 1 };
 }
 
-/** The view a decision produced; fails the test when the decision was not to apply. */
-function appliedView(decision: ProposalViewDecision): ProposalView {
-  if (decision.kind !== 'apply') throw new Error(`expected an apply decision, got ${decision.kind}`);
-  return decision.view;
-}
-
 /**
- * Projects events the way the subscriber does — a gap is retried after the others — and returns the
- * customer entries of the resulting proposal views.
+ * Projects events the way the subscriber does, on a plain in-memory inbox — a gap is retried after
+ * the others, a duplicate changes nothing — and returns the customer entries of the proposals' views.
  */
 function project(events: ProposalEvent[]): CustomerProposalEntry[] {
-  const views = new Map<number, ProposalView>();
+  const inbox = new Map<number, ProposalEvent[]>();
   let pending = [...events];
   for (let round = 0; round < events.length + 1 && pending.length > 0; round++) {
     pending = pending.filter((event) => {
-      const decision = decideProposalView(views.get(event.proposalId) ?? null, event, NOW);
-      if (decision.kind === 'apply') views.set(event.proposalId, decision.view);
-      return decision.kind === 'gap';
+      const stored = inbox.get(event.proposalId) ?? [];
+      if (decideBeforeInsert(event, stored.length >= event.version - 1).kind === 'gap') return true;
+      if (!stored.some((e) => e.version === event.version)) inbox.set(event.proposalId, [...stored, event]);
+      return false;
     });
   }
-  return [...views.values()].map(customerEntryOf);
+  return [...inbox.values()].map((stored) => customerEntryOf(viewOf(stored.at(-1)!, NOW)));
 }
 
-describe('decideProposalView', () => {
-  it('applies version 1 to a proposal that has no view yet, copying the snapshot into the view', () => {
-    // given
-    const created = eventOf(42, 1);
-
-    // when
-    const decision = decideProposalView(null, created, NOW);
-
-    // then
-    expect(decision).toEqual({
-      kind: 'apply',
-      view: {
-        _id: 42,
-        proposalId: 42,
-        version: 1,
-        removed: false,
-        customerId: 7,
-        customer: CUSTOMER,
-        packageId: 'BAHAMA5NIGHT@COCOCLUB',
-        status: 'ON_HOLD',
-        pax: created.proposal.pax,
-        expiresAt: new Date('2030-01-15T12:00:00.000Z'),
-        notes: null,
-        createdAt: new Date('2030-01-01T12:00:00.000Z'),
-        updatedAt: new Date(created.proposal.updatedAt),
-        lastEventId: created.eventId,
-        projectedAt: NOW,
-      },
+describe('viewOf', () => {
+  it('copies the snapshot of an event into the view, at its version', () => {
+    const event = eventOf(42, 1);
+    expect(viewOf(event, NOW)).toMatchObject({
+      _id: 42,
+      proposalId: 42,
+      version: 1,
+      removed: false,
+      customerId: 7,
+      packageId: 'BAHAMA5NIGHT@COCOCLUB',
+      status: 'ON_HOLD',
+      lastEventId: event.eventId,
+      expiresAt: new Date('2030-01-15T12:00:00.000Z'),
+      projectedAt: NOW,
     });
-  });
-
-  it('applies the next version on top of the current one', () => {
-    // given
-    const v1 = appliedView(decideProposalView(null, eventOf(42, 1), NOW));
-    const v2 = eventOf(42, 2, { status: 'AWAITING_CONFIRMATION' });
-
-    // when
-    const view = appliedView(decideProposalView(v1, v2, NOW));
-
-    // then
-    expect(view).toMatchObject({ version: 2, status: 'AWAITING_CONFIRMATION', lastEventId: v2.eventId });
-  });
-
-  it('reports the same version again as already applied, so a redelivery has no second effect', () => {
-    // given
-    const created = eventOf(42, 1);
-    const v1 = appliedView(decideProposalView(null, created, NOW));
-
-    // when
-    const decision = decideProposalView(v1, { ...created, eventId: randomUUID() }, NOW);
-
-    // then
-    expect(decision).toEqual({ kind: 'already-applied' });
-  });
-
-  it('reports an older version as already applied, so a late event never rolls the view back', () => {
-    // given
-    const v1 = appliedView(decideProposalView(null, eventOf(42, 1), NOW));
-    const v2 = appliedView(decideProposalView(v1, eventOf(42, 2), NOW));
-
-    // when
-    const decision = decideProposalView(v2, eventOf(42, 1), NOW);
-
-    // then
-    expect(decision).toEqual({ kind: 'already-applied' });
-  });
-
-  it('reports a gap with the expected version when version 3 arrives on a view at version 1: never skipped', () => {
-    // given
-    const v1 = appliedView(decideProposalView(null, eventOf(42, 1), NOW));
-
-    // when
-    const decision = decideProposalView(v1, eventOf(42, 3), NOW);
-
-    // then
-    expect(decision).toEqual({ kind: 'gap', expectedVersion: 2 });
-  });
-
-  it('reports a gap expecting version 1 when a later version arrives before the proposal was created', () => {
-    // when
-    const decision = decideProposalView(null, eventOf(42, 2), NOW);
-
-    // then
-    expect(decision).toEqual({ kind: 'gap', expectedVersion: 1 });
   });
 
   it('marks the view removed on a removal, keeping it as a tombstone at the removal version', () => {
-    // given
-    const created = eventOf(42, 1);
-    const v1 = appliedView(decideProposalView(null, created, NOW));
-
-    // when
-    const view = appliedView(decideProposalView(v1, removalOf(created), NOW));
-
-    // then
-    expect(view).toMatchObject({ proposalId: 42, version: 2, removed: true });
-  });
-
-  it('does not bring a removed proposal back when an older update is redelivered after the removal', () => {
-    // given
-    const created = eventOf(42, 1);
-    const v1 = appliedView(decideProposalView(null, created, NOW));
-    const tombstone = appliedView(decideProposalView(v1, removalOf(created), NOW));
-
-    // when
-    const decision = decideProposalView(tombstone, created, NOW);
-
-    // then
-    expect(decision).toEqual({ kind: 'already-applied' });
+    expect(viewOf(removalOf(eventOf(42, 1)), NOW)).toMatchObject({ proposalId: 42, version: 2, removed: true });
   });
 });
 

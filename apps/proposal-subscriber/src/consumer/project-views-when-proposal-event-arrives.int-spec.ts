@@ -1,6 +1,6 @@
 import { HEADERS, TOPOLOGY, type ProposalEvent } from '@acme/contracts';
 import { connectAmqp, declareTopology, toProposalMessage } from '@acme/messaging';
-import { collectionsOf, createMongoClient, ensureIndexes, ProposalProjector, ProposalQueries, VersionSignals } from '@acme/read-model';
+import { collectionsOf, createMongoClient, InboxProjector } from '@acme/read-model';
 import {
   createTestVhost,
   newProposalId,
@@ -34,16 +34,11 @@ describe('ProjectViewsWhenProposalEventArrives against RabbitMQ and the MongoDB-
   beforeAll(async () => {
     [vhost, ferret] = await Promise.all([createTestVhost(), PrivateFerretDb.start()]);
     mongo = createMongoClient(ferret.url);
-    const db = mongo.db(dbName);
-    await ensureIndexes(db);
-    // Wired as SubscriberService does, minus RabbitMQ notices: its own applies wake its own waits.
-    const signals = new VersionSignals();
+    // Wired as SubscriberService does, minus the projection notices.
     policy = new ProjectViewsWhenProposalEventArrives(
-      new ProposalProjector(db),
-      new ProposalQueries(db, { signals }),
+      new InboxProjector(mongo.db(dbName)),
       { maxAttempts: 3, maxMessageBytes: 64 * 1024, gapTimeoutMs: 1_500, gapWaitMs: 400 },
       quiet,
-      (event) => signals.signal(event.proposalId),
     );
     amqp = connectAmqp(vhost.url, 'test-subscriber', quiet);
     const channel = amqp.createChannel({
@@ -94,12 +89,12 @@ describe('ProjectViewsWhenProposalEventArrives against RabbitMQ and the MongoDB-
     await waitFor(async () => (await views().duplicates.countDocuments({ _id: event.eventId })) === 1, 'duplicate logged');
 
     // Then there is one applied event and one duplicate entry, and the view is version 1
-    expect(await views().eventStore.countDocuments({ proposalId: event.proposalId })).toBe(1);
+    expect(await views().inbox.countDocuments({ proposalId: event.proposalId })).toBe(1);
     expect(await views().duplicates.findOne({ _id: event.eventId })).toMatchObject({ count: 1 });
     expect(await viewVersion(event.proposalId)).toBe(1);
   });
 
-  it('applies events that arrive out of order in version order, through the delayed-retry queue', async () => {
+  it('applies events that arrive out of order in version order', async () => {
     // Given versions 1..4 of a proposal published as 4, 2, 3, 1
     const id = newProposalId();
     const events = [1, 2, 3, 4].map((v) => sampleEvent(id, v, { notes: `v${v}` }));
@@ -110,7 +105,7 @@ describe('ProjectViewsWhenProposalEventArrives against RabbitMQ and the MongoDB-
 
     // Then the view is the last version and the event history is exactly 1..4
     expect(await views().proposals.findOne({ _id: id })).toMatchObject({ version: 4, notes: 'v4' });
-    const history = await views().eventStore.find({ proposalId: id }).sort({ version: 1 }).toArray();
+    const history = await views().inbox.find({ proposalId: id }).sort({ version: 1 }).toArray();
     expect(history.map((e) => e.version)).toEqual([1, 2, 3, 4]);
   });
 
@@ -128,8 +123,9 @@ describe('ProjectViewsWhenProposalEventArrives against RabbitMQ and the MongoDB-
 
     // Then both were applied in order and nothing took the retry queue
     expect(await views().proposals.findOne({ _id: id })).toMatchObject({ version: 2, notes: 'v2' });
-    const history = await views().eventStore.find({ proposalId: id }).sort({ version: 1 }).toArray();
-    expect(history.map((e) => e.appliedOnVersion)).toEqual([0, 1]);
+    const history = await views().inbox.find({ proposalId: id }).sort({ version: 1 }).toArray();
+    expect(history.map((e) => e.version)).toEqual([1, 2]);
+    expect(history[1]!.appliedAt.getTime()).toBeGreaterThanOrEqual(history[0]!.appliedAt.getTime());
     expect(policy.counters.retried).toBe(retriedBefore);
     expect(policy.counters.waitedInPlace).toBe(waitedBefore + 1);
   });
@@ -203,7 +199,7 @@ describe('ProjectViewsWhenProposalEventArrives against RabbitMQ and the MongoDB-
 
     // Then every event is projected exactly once, and nothing was dead-lettered
     const ids = [...first, ...second].map((e) => e.eventId);
-    await waitFor(async () => (await views().eventStore.countDocuments({ _id: { $in: ids } })) === 60, 'all 60 projected', 60_000, 200);
+    await waitFor(async () => (await views().inbox.countDocuments({ _id: { $in: ids } })) === 60, 'all 60 projected', 60_000, 200);
     expect((await publisher.checkQueue(TOPOLOGY.deadLetterQueue)).messageCount).toBe(0);
     expect(await views().duplicates.countDocuments({ _id: { $in: ids } })).toBe(0);
   });
