@@ -153,7 +153,12 @@ async function main(): Promise<number> {
     const figures = (outcome.byQueueType[type] = {} as QueueTypeFigures);
     if (settings.phases.includes('raw')) figures.amqp = await phase(outcome, `raw amqp (${type})`, () => rawRabbit(settings, type));
     if (settings.phases.includes('relay')) figures.relay = await phase(outcome, `relay (${type})`, () => relayBench(settings, type));
-    if (settings.phases.includes('projector')) figures.projector = await phase(outcome, `projector (${type})`, () => projectorBench(settings, type));
+    if (settings.phases.includes('projector')) figures.projector = await phase(outcome, `projector (${type})`, () => projectorBench(settings, type, 'spread'));
+  }
+  // The catch-up case (versions adjacent in the queue), once, on the first queue type.
+  const [firstType] = settings.queueTypes;
+  if (settings.phases.includes('projector') && firstType) {
+    outcome.projectorCatchUp = await phase(outcome, `projector catch-up (${firstType})`, () => projectorBench(settings, firstType, 'adjacent'));
   }
   if (settings.phases.includes('post') || settings.phases.includes('e2e')) {
     await phase(outcome, 'pipeline', () => postAndE2e(settings, outcome));

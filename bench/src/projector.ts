@@ -32,14 +32,25 @@ export function benchCustomer(k: number): ProposalEvent['proposal']['customer'] 
   return { customerId: k, email: `bench.customer${k}@example.com`, firstName: 'Bench', middleName: null, lastName: `Customer${k}`, phone: null };
 }
 
-/** `versions` events per proposal, in version order, proposals spread round-robin over `customers`. */
-export function* projectorEvents(count: number, versions: number, customers: number): Generator<ProposalEvent> {
+/**
+ * How a proposal's versions lie in the queue: `spread` — v1 of SPREAD_WINDOW proposals, then their v2,
+ * … (live traffic: each batch touches many proposals once); `adjacent` — v1..vN of one proposal, then
+ * the next (a catch-up after an outage: a batch holds several versions of each proposal).
+ */
+export type ProjectorOrder = 'spread' | 'adjacent';
+const SPREAD_WINDOW = 1_000;
+
+/** `versions` events per proposal, in version order per proposal, proposals round-robin over `customers`. */
+export function* projectorEvents(count: number, versions: number, customers: number, order: ProjectorOrder): Generator<ProposalEvent> {
+  const window = order === 'spread' ? Math.max(1, Math.min(SPREAD_WINDOW, Math.ceil(count / versions))) : 1;
   let produced = 0;
-  for (let p = 0; produced < count; p++) {
-    const proposalId = newProposalId();
-    const customer = benchCustomer((p % customers) + 1);
-    for (let v = 1; v <= versions && produced < count; v++, produced++) {
-      yield sampleEvent(proposalId, v, { customer, status: v === 1 ? 'ON_HOLD' : 'AWAITING_CONFIRMATION' });
+  for (let p = 0; produced < count; p += window) {
+    const group = Array.from({ length: window }, (_, k) => ({ proposalId: newProposalId(), customer: benchCustomer(((p + k) % customers) + 1) }));
+    for (let v = 1; v <= versions && produced < count; v++) {
+      for (const { proposalId, customer } of group) {
+        if (produced++ >= count) return;
+        yield sampleEvent(proposalId, v, { customer, status: v === 1 ? 'ON_HOLD' : 'AWAITING_CONFIRMATION' });
+      }
     }
   }
 }
@@ -67,7 +78,7 @@ async function publishAll(channel: ConfirmChannel, events: Iterable<ProposalEven
  * first applied event to the last (proposaleventstore appliedAt), once the queue is empty and the store
  * holds M documents.
  */
-export async function projectorBench(settings: BenchSettings, queueType: QueueType): Promise<ProjectorResult> {
+export async function projectorBench(settings: BenchSettings, queueType: QueueType, order: ProjectorOrder = 'spread'): Promise<ProjectorResult> {
   return scoped(async (cleanup) => {
     const { vhost, mongo } = await isolatedServices(cleanup, { rabbit: true, mongo: true });
     if (!vhost || !mongo) throw new Error('isolated services missing');
@@ -78,9 +89,9 @@ export async function projectorBench(settings: BenchSettings, queueType: QueueTy
 
     const m = settings.projectorEvents;
     const versions = settings.projectorVersionsPerProposal;
-    say(`projector: pre-filling the work queue with ${fmt(m)} events (${versions} versions per proposal, ${fmt(settings.customers)} customers)…`);
+    say(`projector: pre-filling the work queue with ${fmt(m)} events (${versions} versions per proposal, ${order}, ${fmt(settings.customers)} customers)…`);
     const prefillStart = now();
-    await publishAll(channel, projectorEvents(m, versions, settings.customers), m);
+    await publishAll(channel, projectorEvents(m, versions, settings.customers, order), m);
     const queued = (await channel.checkQueue(TOPOLOGY.workQueue)).messageCount;
     if (queued !== m) throw new Error(`work queue pre-fill: expected ${m} messages, found ${queued}`);
     say(`projector: ${fmt(m)} messages queued in ${((now() - prefillStart) / 1000).toFixed(1)} s; starting ${settings.instances} proposal-subscriber(s) (QUEUE_TYPE=${queueType}, CONSUMER_PREFETCH=${settings.consumerPrefetch})`);
@@ -164,7 +175,7 @@ export async function projectorBench(settings: BenchSettings, queueType: QueueTy
       cpu: report,
     };
     say(
-      `projector (${queueType}): ${fmt(result.eventsPerSecond)} events/s (${fmt(stored)} of ${fmt(m)} in ${drainSeconds.toFixed(2)} s, first to last applied; ` +
+      `projector (${queueType}, ${order}): ${fmt(result.eventsPerSecond)} events/s (${fmt(stored)} of ${fmt(m)} in ${drainSeconds.toFixed(2)} s, first to last applied; ` +
         `${fmt(result.eventsPerSecondInclStartup)}/s including ${result.startupSeconds.toFixed(1)} s start-up); ` +
         `counters ${JSON.stringify(result.counters)} — ${formatCpu(report)}`,
     );

@@ -16,6 +16,8 @@ export interface BenchOutcome {
   pg?: RawResult;
   amqp?: RawResult;
   mongo?: RawResult;
+  /** The projector on a queue whose versions of a proposal are adjacent (a catch-up), first queue type. */
+  projectorCatchUp?: ProjectorResult;
   /** Conditional replaceOne of a view: the projector's floor per update event (details only, not a latest.json key). */
   mongoReplace?: RawResult;
   /** The phases that depend on the queue type, once per type of `settings.queueTypes`, same run. */
@@ -56,6 +58,7 @@ export function latestJson(o: BenchOutcome): Record<string, unknown> {
     post_rps: whole(o.post?.requestsPerSecond),
     relay_events_per_s: whole(h.relay?.eventsPerSecond),
     projector_events_per_s: whole(h.projector?.eventsPerSecond),
+    projector_catchup_events_per_s: whole(o.projectorCatchUp?.eventsPerSecond),
     e2e_p50_ms: tenth(o.e2e?.p50Ms),
     e2e_p99_ms: tenth(o.e2e?.p99Ms),
     pg_tx_per_s: whole(o.pg?.perSecond),
@@ -198,6 +201,9 @@ export function markdown(o: BenchOutcome): string {
   );
   lines.push(
     `| projector_events_per_s | ${fmt(num('projector_events_per_s'))} | mongo_inserts_per_s ${fmt(num('mongo_inserts_per_s'))} | ${ratio(h.projector?.eventsPerSecond, o.mongo?.perSecond)} | ${goal('projector_events_per_s', num('projector_events_per_s'))} |`,
+  );
+  lines.push(
+    `| projector_catchup_events_per_s (versions adjacent) | ${fmt(num('projector_catchup_events_per_s'))} | mongo_inserts_per_s ${fmt(num('mongo_inserts_per_s'))} | ${ratio(o.projectorCatchUp?.eventsPerSecond, o.mongo?.perSecond)} | |`,
   );
   lines.push(`| e2e_p50_ms (at ${fmt(o.e2e?.ratePerSecond, 0)}/s) | ${fmt(num('e2e_p50_ms'), 1)} | — | — | |`);
   lines.push(`| e2e_p99_ms (at ${fmt(o.e2e?.ratePerSecond, 0)}/s) | ${fmt(num('e2e_p99_ms'), 1)} | — | — | ${goal('e2e_p99_ms', num('e2e_p99_ms'))} |`);

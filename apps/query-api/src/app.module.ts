@@ -6,7 +6,7 @@ import { HealthController } from './health.controller';
 import { GetProposalEventsHttpController } from './proposals/queries/get-proposal-events/get-proposal-events.http.controller';
 import { GetProposalHttpController } from './proposals/queries/get-proposal/get-proposal.http.controller';
 import { ListProposalsHttpController } from './proposals/queries/list-proposals/list-proposals.http.controller';
-import { ReadModel } from './read-model.provider';
+import { ViewStore } from './view-store.provider';
 import { QUERY_API_CONFIG } from './tokens';
 
 @Module({})
@@ -22,7 +22,7 @@ export class QueryApiModule {
         ListDuplicatesHttpController,
         HealthController,
       ],
-      providers: [{ provide: QUERY_API_CONFIG, useValue: config }, ReadModel],
+      providers: [{ provide: QUERY_API_CONFIG, useValue: config }, ViewStore],
     };
   }
 }

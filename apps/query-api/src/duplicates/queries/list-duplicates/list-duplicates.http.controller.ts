@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Controller, Get, Query } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import { ReadModel } from '../../../read-model.provider';
+import { ViewStore } from '../../../view-store.provider';
 import { duplicateResponse } from '../../../responses';
 import { DuplicatesDto } from '../../../responses.dto';
 
@@ -20,14 +20,14 @@ export class ListDuplicatesQueryDto {
 @ApiTags('duplicates')
 @Controller('duplicates')
 export class ListDuplicatesHttpController {
-  constructor(private readonly readModel: ReadModel) {}
+  constructor(private readonly views: ViewStore) {}
 
   /** Duplicate events the subscriber detected and ignored, most recent first. */
   @Get()
   @ApiOkResponse({ description: 'the duplicate deliveries the subscriber ignored', type: DuplicatesDto })
   @ApiProblems(400)
   async list(@Query() query: ListDuplicatesQueryDto) {
-    const duplicates = await this.readModel.queries.duplicates(query.limit ?? 100);
+    const duplicates = await this.views.queries.duplicates(query.limit ?? 100);
     return { items: duplicates.map(duplicateResponse) };
   }
 }

@@ -3,7 +3,7 @@ import { annotate } from '@acme/telemetry';
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ReadModel } from '../../../read-model.provider';
+import { ViewStore } from '../../../view-store.provider';
 import { proposalResponse } from '../../../responses';
 import { GetProposalQueryDto } from './get-proposal.request.dto';
 import { ProposalResponseDto } from '../../../responses.dto';
@@ -11,7 +11,7 @@ import { ProposalResponseDto } from '../../../responses.dto';
 @ApiTags('proposals')
 @Controller('proposals')
 export class GetProposalHttpController {
-  constructor(private readonly readModel: ReadModel) {}
+  constructor(private readonly views: ViewStore) {}
 
   /**
    * The view is eventually consistent. A client that just wrote version N can ask for `?minVersion=N`:
@@ -27,8 +27,8 @@ export class GetProposalHttpController {
   ) {
     const started = Date.now();
     const view = query.minVersion
-      ? await this.readModel.queries.awaitVersion(proposalId, query.minVersion, this.readModel.config.MIN_VERSION_WAIT_MS)
-      : await this.readModel.queries.byId(proposalId);
+      ? await this.views.queries.awaitVersion(proposalId, query.minVersion, this.views.minVersionWaitMs)
+      : await this.views.queries.byId(proposalId);
     if (query.minVersion) annotate({ 'acme.min_version': query.minVersion, 'acme.min_version.waited_ms': Date.now() - started, 'acme.view.version': view?.version ?? 0 });
     if (query.minVersion && (view?.version ?? 0) < query.minVersion) {
       void reply.header('retry-after', '1');

@@ -1,7 +1,7 @@
 import { ApiProblems, ProblemException } from '@acme/http';
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { ReadModel } from '../../../read-model.provider';
+import { ViewStore } from '../../../view-store.provider';
 import { proposalResponse } from '../../../responses';
 import { ListProposalsQueryDto } from './list-proposals.request.dto';
 import { ProposalPageDto } from '../../../responses.dto';
@@ -23,13 +23,13 @@ function decodeCursor(cursor: string): number {
 @ApiTags('proposals')
 @Controller('proposals')
 export class ListProposalsHttpController {
-  constructor(private readonly readModel: ReadModel) {}
+  constructor(private readonly views: ViewStore) {}
 
   @Get()
   @ApiOkResponse({ description: 'a page of proposal views, by proposal id', type: ProposalPageDto })
   @ApiProblems(400)
   async list(@Query() query: ListProposalsQueryDto) {
-    const page = await this.readModel.queries.list({
+    const page = await this.views.queries.list({
       customerId: query.customerId,
       status: query.status,
       limit: query.limit ?? 20,

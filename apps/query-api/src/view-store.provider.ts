@@ -12,15 +12,18 @@ import { QUERY_API_CONFIG } from './tokens';
  * version lands instead of polling MongoDB; RabbitMQ being away only slows such reads down.
  */
 @Injectable()
-export class ReadModel implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger(ReadModel.name);
+export class ViewStore implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(ViewStore.name);
   private readonly client: MongoClient;
   private readonly signals = new VersionSignals();
   private readonly amqp: AmqpConnectionManager | undefined;
   private readonly notices: NoticeChannel | undefined;
   readonly queries: ProposalQueries;
+  /** How long a `?minVersion` read waits for its version. */
+  readonly minVersionWaitMs: number;
 
-  constructor(@Inject(QUERY_API_CONFIG) readonly config: QueryApiConfig) {
+  constructor(@Inject(QUERY_API_CONFIG) private readonly config: QueryApiConfig) {
+    this.minVersionWaitMs = config.MIN_VERSION_WAIT_MS;
     this.client = createMongoClient(config.MONGO_URL, config.MONGO_SOCKET_TIMEOUT_MS);
     this.queries = new ProposalQueries(this.client.db(config.MONGO_DB), { signals: this.signals, livePollMs: config.MIN_VERSION_POLL_MS });
     if (config.AMQP_URL) {
