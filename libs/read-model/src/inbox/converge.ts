@@ -1,7 +1,7 @@
 import type { ProposalEvent } from '@acme/contracts';
 import type { Collection, Db } from 'mongodb';
 import { customerEntryOf, viewOf } from '../projections';
-import { insertMissing, type ReadModelCollections } from '../read-model-db';
+import { bulkUpdate, insertMissing, type ReadModelCollections } from '../read-model-db';
 import type { Inbox } from './inbox';
 
 /** How often one converge may find a newer version stored after its write before it gives up for now. */
@@ -78,15 +78,12 @@ export class Converge {
  */
 async function writeUnlessNewer<T extends { _id: number; version: number }>(collection: Collection<T>, docs: T[], created: ReadonlySet<number>): Promise<void> {
   const replace = (batch: T[]) =>
-    collection.bulkWrite(
-      batch.map((doc) => ({ replaceOne: { filter: { _id: doc._id, version: { $lt: doc.version } } as never, replacement: doc } })),
-      { ordered: false },
-    );
+    bulkUpdate(collection, batch.map((doc) => ({ replaceOne: { filter: { _id: doc._id, version: { $lt: doc.version } } as never, replacement: doc } })));
   const likelyMissing = docs.filter((d) => d.version === 1 || created.has(d._id));
   // A version 1 document that exists is at version 1 or later: nothing more to do for it.
   const existing = (await insertMissing(collection, likelyMissing)).filter((d) => d.version > 1);
   const updates = [...docs.filter((d) => d.version > 1 && !created.has(d._id)), ...existing];
-  if (updates.length === 0 || (await replace(updates)).matchedCount === updates.length) return;
+  if (updates.length === 0 || (await replace(updates)) === updates.length) return;
   const present = await insertMissing(collection, updates);
   if (present.length > 0) await replace(present);
 }

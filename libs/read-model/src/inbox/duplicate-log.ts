@@ -1,6 +1,6 @@
 import type { ProposalEvent } from '@acme/contracts';
 import type { Collection } from 'mongodb';
-import { insertMissing } from '../read-model-db';
+import { bulkUpdate, insertMissing } from '../read-model-db';
 import type { DuplicateEvent } from '../views';
 
 /**
@@ -21,8 +21,8 @@ export async function logDuplicates(log: Collection<DuplicateEvent>, events: rea
   }));
   const seenBefore = await insertMissing(log, firstTimes);
   if (seenBefore.length === 0) return;
-  await log.bulkWrite(
+  await bulkUpdate(
+    log,
     seenBefore.map((d) => ({ updateOne: { filter: { _id: d._id }, update: { $inc: { count: 1 }, $set: { lastSeenAt: now } } } })),
-    { ordered: false },
   );
 }
