@@ -154,7 +154,7 @@ describe('InboxProjector against the MongoDB-compatible server', () => {
     const [a, b] = await Promise.all([projector.project(events), other.project(events)]);
 
     // Then each event was applied by exactly one of them, and the other saw a duplicate
-    events.forEach((_, i) => expect([a![i]!.kind, b![i]!.kind].sort()).toEqual(['applied', 'duplicate']));
+    events.forEach((_, i) => expect([a[i]!.kind, b[i]!.kind].sort()).toEqual(['applied', 'duplicate']));
     expect(await c().inbox.countDocuments({ proposalId: { $in: events.map((e) => e.proposalId) } })).toBe(10);
   });
 
@@ -169,7 +169,7 @@ describe('InboxProjector against the MongoDB-compatible server', () => {
       const next = ids.map((id) => sampleEvent(id, v + 1, { notes: `v${v + 1}` }));
       const [, theirs] = await Promise.all([projector.project(mine), other.project(next)]);
       // (the later version may find its predecessor not yet stored: it waits, then comes again)
-      const retried = next.filter((_, i) => theirs![i]!.kind === 'gap');
+      const retried = next.filter((_, i) => theirs[i]!.kind === 'gap');
       if (retried.length > 0) await other.project(retried);
     }
 

@@ -89,7 +89,7 @@ export class InboxProjector {
       const kind = outcomes.get(i)!.kind;
       if (kind !== 'gap') newest.set(events[i]!.proposalId, kind === 'applied' ? events[i]! : null);
     }
-    const targets = await Promise.all([...newest].map(([proposalId, event]) => event ?? this.inbox.newest(proposalId)));
+    const targets = await Promise.all([...newest].map(([proposalId, event]) => (event ? Promise.resolve(event) : this.inbox.newest(proposalId))));
     return targets.filter((e) => e !== null);
   }
 }
