@@ -26,12 +26,12 @@ export const PAGE_SCRIPT = String.raw`
     if (s < 60) return s.toFixed(s < 10 ? 2 : 1) + ' s';
     return Math.floor(s / 60) + ' min ' + Math.round(s % 60) + ' s';
   };
-  // Axis labels: as short as possible (250 ms, 2.5 s, 20 s, 2 min).
-  var compactSeconds = function (s) {
+  // Axis labels: as short as possible, in one unit per axis, chosen by its top (250 ms, 2.5 s, 20 s, 2 min).
+  var compactSeconds = function (s, top) {
     if (s === 0) return '0';
-    if (s < 1) return Math.round(s * 1000) + ' ms';
-    if (s < 120) return parseFloat(s.toFixed(1)) + ' s';
-    return parseFloat((s / 60).toFixed(1)) + ' min';
+    if (top >= 120) return parseFloat((s / 60).toFixed(1)) + ' min';
+    if (top >= 1) return parseFloat(s.toFixed(1)) + ' s';
+    return Math.round(s * 1000) + ' ms';
   };
   var clock = function (date) { return date.toLocaleTimeString('en-GB', { hour12: false }); };
   var ago = function (iso, now) {
@@ -156,7 +156,8 @@ export const PAGE_SCRIPT = String.raw`
     var max = options.minMax;
     var values = 0;
     points.forEach(function (p) { if (isNum(p.v)) { values++; if (p.v > max) max = p.v; } });
-    var step = niceStep(max / 4, options.whole);
+    // A time axis of two minutes or more steps in whole minutes, labelled in minutes only.
+    var step = options.time && max >= 120 ? niceStep(max / 4 / 60, false) * 60 : niceStep(max / 4, options.whole);
     max = step * 4;
     var x = function (t) { return L + ((t - t0) / WINDOW_MS) * (W - L - R); };
     var y = function (v) { return T + (1 - v / max) * (H - T - B); };
@@ -164,7 +165,7 @@ export const PAGE_SCRIPT = String.raw`
     for (var g = 0; g <= 4; g++) {
       var gv = step * g;
       svg.appendChild(svgEl('line', { x1: L, x2: W - R, y1: y(gv), y2: y(gv), class: 'grid' }));
-      svg.appendChild(svgEl('text', { x: L - 8, y: y(gv) + 4, 'text-anchor': 'end', class: 'axis' }, options.format(gv)));
+      svg.appendChild(svgEl('text', { x: L - 8, y: y(gv) + 4, 'text-anchor': 'end', class: 'axis' }, options.format(gv, max)));
     }
     for (var m = 5; m >= 0; m--) {
       svg.appendChild(svgEl('text', { x: x(nowMs - m * 60000), y: H - 6, 'text-anchor': m === 0 ? 'end' : 'middle', class: 'axis' },
@@ -198,7 +199,7 @@ export const PAGE_SCRIPT = String.raw`
     drawChart(byId('chart-backlog'), now, s.history.map(function (h) { return { at: h.at, v: h.backlog }; }),
       { minMax: 4, whole: true, color: '#7a3fc4', format: function (v) { return Math.round(v).toString(); }, empty: 'n/a: the event processor reports no backlog' });
     drawChart(byId('chart-lag'), now, s.history.map(function (h) { return { at: h.at, v: h.lagSeconds }; }),
-      { minMax: 0.1, color: '#138a4a', format: compactSeconds, empty: 'no event projected in the last 5 minutes' });
+      { minMax: 0.1, time: true, color: '#138a4a', format: compactSeconds, empty: 'no event projected in the last 5 minutes' });
     setText('chart-backlog-now', int(s.outbox.backlog));
     setText('chart-lag-now', isNum(s.read.lagSeconds) ? seconds(s.read.lagSeconds) : 'n/a');
   }
