@@ -72,10 +72,27 @@ describe('lab console against the running stack', () => {
 
     // Then they are created and, shortly after, projected; status says so
     expect(loaded.code).toBe(0);
-    expect(loaded.stdout).toContain('created 8, failed 0');
+    expect(loaded.stdout).toContain('created 8, updated 0, failed 0');
     const s = await inSync();
     expect(s).toMatchObject({ writeProposals: 8, readProposals: 8, outboxUnprocessed: 0, queues: { work: 0, retry: 0, dlq: 0 } });
     expect((await lab('status')).stdout).toMatch(/IN SYNC: every stored event has been projected/);
+  });
+
+  it('loads updates too with --updates: each proposal changed that often, every version projected', async () => {
+    // Given the proposals before
+    const before = (await status()).writeProposals ?? 0;
+
+    // When the lab loads 4 proposals with 2 pax replacements each
+    const loaded = await lab('load', '4', '--updates', '2', '--rate', '40');
+
+    // Then 4 were created and 8 updated, and once in sync every view is at version 3
+    expect(loaded.code).toBe(0);
+    expect(loaded.stdout).toContain('created 4, updated 8, failed 0');
+    expect(loaded.stdout).toMatch(/\d+ requests\/s of the 40\/s asked/);
+    const s = await inSync();
+    expect(s).toMatchObject({ writeProposals: before + 4, readProposals: before + 4 });
+    const rows = await pipeline.db.query<{ version: number }>('SELECT version FROM proposals ORDER BY proposal_id DESC LIMIT 4');
+    expect(rows.map((r) => r.version)).toEqual([3, 3, 3, 3]);
   });
 
   it('replays the last events: the duplicates are logged and the views unchanged', async () => {
@@ -147,7 +164,7 @@ describe('lab console against the running stack', () => {
     expect(reset.stdout).toContain('declared the queues again');
 
     // Then new events are still published to a bound queue and projected: nothing is confirmed into the void
-    expect((await lab('load', '3')).stdout).toContain('created 3, failed 0');
+    expect((await lab('load', '3')).stdout).toContain('created 3, updated 0, failed 0');
     const s = await inSync();
     expect(s).toMatchObject({ writeProposals: 3, readProposals: 3, appliedEvents: 3, queues: { dlq: 0 } });
   });
@@ -168,6 +185,7 @@ describe('lab console against the running stack', () => {
     [['replay'], 'give an event id or --last N'],
     [['replay', 'not-an-id'], 'give an outbox event_id (a number), an event guid (a uuid) or --last N'],
     [['load', 'abc'], 'must be a positive whole number'],
+    [['load', '3', '--updates', '-1'], 'must be a whole number from 0 to 999'],
     [['rabbit', 'explode'], "Allowed choices are stop, start"],
     [['processor', 'stop'], 'not running under pm2'],
     [['dlq', 'redrive'], 'give a message id or --all'],

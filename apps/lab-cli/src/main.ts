@@ -23,6 +23,11 @@ const positiveInt = (value: string): number => {
   return Number(value);
 };
 
+const nonNegativeInt = (value: string): number => {
+  if (!/^(0|[1-9]\d{0,2})$/.test(value)) throw new InvalidArgumentError('must be a whole number from 0 to 999');
+  return Number(value);
+};
+
 /** Every command gets a fresh context and closes it, and failures print one red line and exit 1. */
 function action<A extends unknown[]>(fn: (lab: LabContext, ...args: A) => Promise<void>) {
   return async (...args: A) => {
@@ -259,13 +264,19 @@ program
 
 program
   .command('load')
-  .description('create n proposals with realistic data at a rate, with a progress bar')
-  .argument('<n>', 'how many', positiveInt)
-  .option('--rate <r>', 'proposals per second', positiveInt, 50)
+  .description('create n proposals with realistic data (and, with --updates, change each one\'s pax) at a rate, with a progress bar')
+  .argument('<n>', 'how many proposals', positiveInt)
+  .option('--rate <r>', 'requests per second (creations and updates together)', positiveInt, 50)
+  .option('--updates <k>', 'pax replacements per proposal after its creation, one after another', nonNegativeInt, 0)
   .action(
-    action(async (lab, n: number, options: { rate: number }) => {
-      const result = await load(lab, n, options.rate);
-      console.log(`${pc.green('✓')} created ${result.created}, failed ${result.failed}, in ${result.seconds.toFixed(1)} s`);
+    action(async (lab, n: number, options: { rate: number; updates: number }) => {
+      const result = await load(lab, n, options.rate, options.updates);
+      const seconds = Math.max(result.seconds, 0.001);
+      const rate = (result.created + result.updated + result.failed) / seconds;
+      console.log(
+        `${pc.green('✓')} created ${result.created}, updated ${result.updated}, failed ${result.failed}, in ${result.seconds.toFixed(1)} s ` +
+          `(${rate.toFixed(0)} requests/s of the ${options.rate}/s asked${rate < options.rate * 0.9 ? ': the command API could not keep up' : ''})`,
+      );
       if (result.failed > 0) process.exitCode = 1;
     }),
   );

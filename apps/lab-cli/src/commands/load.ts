@@ -20,35 +20,86 @@ export function randomProposal(): object {
   return { customerId: 1 + Math.floor(Math.random() * 3), packageId: pick(PACKAGES), pax, expiresInDays: 1 + Math.floor(Math.random() * 30) };
 }
 
-/** Creates `count` proposals through the command API at `rate` per second, with a progress bar. */
-export async function load(lab: LabContext, count: number, rate: number): Promise<{ created: number; failed: number; seconds: number }> {
-  const bar = new SingleBar({ format: 'load |{bar}| {value}/{total} proposals | {rate}/s | failed {failed}', hideCursor: true }, Presets.shades_classic);
-  bar.start(count, 0, { rate: 0, failed: 0 });
+export interface LoadResult {
+  created: number;
+  updated: number;
+  failed: number;
+  seconds: number;
+}
+
+/**
+ * Creates `count` proposals through the command API and, with `updatesPerProposal`, replaces each
+ * one's pax that many times (one after another, each on the version the previous one returned). All
+ * requests share the one open-loop pace of `rate` per second, so a proposal's versions are spread
+ * among the other proposals' events, as in real traffic — what makes order matter on the read side.
+ */
+export async function load(lab: LabContext, count: number, rate: number, updatesPerProposal = 0): Promise<LoadResult> {
+  let total = count * (1 + updatesPerProposal);
+  const bar = new SingleBar({ format: 'load |{bar}| {value}/{total} requests | {rate}/s | failed {failed}', hideCursor: true }, Presets.shades_classic);
+  bar.start(total, 0, { rate: 0, failed: 0 });
   const started = Date.now();
-  let created = 0;
-  let failed = 0;
+  const result: LoadResult = { created: 0, updated: 0, failed: 0, seconds: 0 };
+  /** Proposals whose next update is due, with the version it applies to and how many are left. */
+  const nextUpdates: { proposalId: number; version: number; left: number }[] = [];
   const inFlight = new Set<Promise<void>>();
-  for (let i = 0; i < count; i++) {
-    // Open-loop pacing: request i is due at i/rate seconds, however long earlier ones take.
-    const due = started + (i * 1000) / rate;
-    if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
-    const request = fetch(`${lab.url('command-api')}/proposals`, {
-      method: 'POST',
+  let creates = 0;
+  const post = (path: string, method: string, body: object) =>
+    fetch(`${lab.url('command-api')}${path}`, {
+      method,
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(randomProposal()),
+      body: JSON.stringify(body),
       signal: AbortSignal.timeout(10_000),
     })
-      .then((res) => (res.status === 201 ? created++ : failed++))
-      .catch(() => failed++)
-      .then(() => {
+      .then(async (res) => (res.ok ? ((await res.json()) as { proposalId?: number; version: number }) : null))
+      .catch(() => null); // not answering counts as failed, like a 4xx or 5xx
+
+  /** A failed request ends its proposal's updates: they are no longer due. */
+  const create = async () => {
+    const created = await post('/proposals', 'POST', randomProposal());
+    if (!created?.proposalId) {
+      result.failed++;
+      total -= updatesPerProposal;
+      return;
+    }
+    result.created++;
+    if (updatesPerProposal > 0) nextUpdates.push({ proposalId: created.proposalId, version: created.version, left: updatesPerProposal });
+  };
+  const replacePax = async (update: { proposalId: number; version: number; left: number }) => {
+    const { pax } = randomProposal() as { pax: object[] };
+    const changed = await post(`/proposals/${update.proposalId}/pax`, 'PUT', { pax, expectedVersion: update.version });
+    if (!changed) {
+      result.failed++;
+      total -= update.left - 1;
+      return;
+    }
+    result.updated++;
+    if (update.left > 1) nextUpdates.push({ proposalId: update.proposalId, version: changed.version, left: update.left - 1 });
+  };
+
+  for (let sent = 0; sent < total; ) {
+    const update = nextUpdates.shift();
+    if (!update && creates === count) {
+      // Every proposal is created: wait for an update to become due (each answer makes one due or
+      // lowers the total, so something is in flight here).
+      await Promise.race(inFlight);
+      continue;
+    }
+    // Open-loop pacing: request i is due at i/rate seconds, however long earlier ones take.
+    const due = started + (sent * 1000) / rate;
+    if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+    sent++;
+    const request: Promise<void> = (update ? replacePax(update) : create()).then(() => {
         inFlight.delete(request);
         const seconds = (Date.now() - started) / 1000;
-        bar.update(created + failed, { rate: Math.round((created + failed) / Math.max(seconds, 0.001)), failed });
+        bar.setTotal(total);
+        bar.update(result.created + result.updated + result.failed, { rate: Math.round((result.created + result.updated + result.failed) / Math.max(seconds, 0.001)), failed: result.failed });
       });
+    if (!update) creates++;
     inFlight.add(request);
     if (inFlight.size >= 64) await Promise.race(inFlight);
   }
   await Promise.all(inFlight);
   bar.stop();
-  return { created, failed, seconds: (Date.now() - started) / 1000 };
+  result.seconds = (Date.now() - started) / 1000;
+  return result;
 }
