@@ -16,7 +16,10 @@ import type { MongoClient } from 'mongodb';
 import { ProjectViewsWhenProposalEventArrives } from './project-views-when-proposal-event-arrives';
 
 const TOPOLOGY_OPTIONS = { messageTtlMs: 3_600_000, retryDelayMs: 200 };
-const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
+/** What the policy logged, kept to explain a failure (the tests do not print it otherwise). */
+const logged: string[] = [];
+const keep = (level: string) => (m: unknown) => void logged.push(`${new Date().toISOString()} ${level} ${typeof m === 'string' ? m : JSON.stringify(m)}`);
+const quiet = { log: keep('log'), warn: keep('warn'), error: keep('error') };
 
 /**
  * The subscriber's policy wired to a real broker (own vhost) and a private FerretDB that the tests
@@ -34,6 +37,7 @@ describe('ProjectViewsWhenProposalEventArrives against RabbitMQ and the MongoDB-
   beforeAll(async () => {
     [vhost, ferret] = await Promise.all([createTestVhost(), PrivateFerretDb.start()]);
     mongo = createMongoClient(ferret.url);
+    await mongo.connect(); // as SubscriberService does (connectWhenMongoAnswers) before it consumes
     // Wired as SubscriberService does, minus the projection notices.
     policy = new ProjectViewsWhenProposalEventArrives(
       new InboxProjector(mongo.db(dbName)),
@@ -199,7 +203,9 @@ describe('ProjectViewsWhenProposalEventArrives against RabbitMQ and the MongoDB-
 
     // Then every event is projected exactly once, and nothing was dead-lettered
     const ids = [...first, ...second].map((e) => e.eventId);
-    await waitFor(async () => (await views().inbox.countDocuments({ _id: { $in: ids } })) === 60, 'all 60 projected', 60_000, 200);
+    await waitFor(async () => (await views().inbox.countDocuments({ _id: { $in: ids } })) === 60, 'all 60 projected', 45_000, 200).catch((error: Error) => {
+      throw new Error(`${error.message}; counters ${JSON.stringify(policy.counters)}; last log lines:\n${logged.slice(-15).join('\n')}`);
+    });
     expect((await publisher.checkQueue(TOPOLOGY.deadLetterQueue)).messageCount).toBe(0);
     expect(await views().duplicates.countDocuments({ _id: { $in: ids } })).toBe(0);
   });

@@ -226,6 +226,27 @@ describe('InboxProjector against the MongoDB-compatible server', () => {
     expect(await c().inbox.countDocuments({ proposalId: { $in: events.map((e) => e.proposalId) } })).toBe(5);
   });
 
+  it('forgets what it saw stored when the inbox is dropped (a lab reset): a later version then waits, and the unique indexes are back', async () => {
+    // Given a proposal at v2, in another database so that the others' inbox stays
+    const db = mongo.client.db(`${mongo.dbName}_reset`);
+    try {
+      const own = new InboxProjector(db);
+      const id = newProposalId();
+      await own.project([sampleEvent(id, 1), sampleEvent(id, 2)]);
+
+      // When the read side's collections are dropped while it runs, and v3 of that proposal arrives
+      for (const name of ['proposaleventstore', 'proposals', 'customerproposals']) await db.collection(name).drop();
+      const [outcome] = await own.project([sampleEvent(id, 3)]);
+
+      // Then v3 waits for v2 (no longer stored), and the inbox has its unique indexes again
+      expect(outcome).toEqual({ kind: 'gap', waitsFor: 2 });
+      const indexes = await collectionsOf(db).inbox.indexes();
+      expect(indexes.find((i) => i.name === 'proposalId_version_unique')).toMatchObject({ unique: true });
+    } finally {
+      await db.dropDatabase();
+    }
+  });
+
   it('rebuilds views from the inbox that equal the live projection', async () => {
     // Given views built live from several proposals' events
     const live = await c().proposals.find({}).sort({ _id: 1 }).toArray();

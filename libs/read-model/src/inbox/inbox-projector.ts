@@ -1,6 +1,7 @@
 import type { ProposalEvent } from '@acme/contracts';
 import type { Db } from 'mongodb';
 import { collectionsOf, ensureIndexes, type ReadModelCollections } from '../read-model-db';
+import { COLLECTIONS } from '../views';
 import { Converge } from './converge';
 import { decideAfterInsert, decideBeforeInsert, insertRounds, type InboxOutcome } from './decide';
 import { logDuplicates } from './duplicate-log';
@@ -22,8 +23,8 @@ export class InboxProjector {
   private readonly c: ReadModelCollections;
   private readonly inbox: Inbox;
   private readonly views: Converge;
-  /** The unique indexes are the decision: no event is inserted before they exist. */
-  private indexes: Promise<void> | undefined;
+  /** The inbox collection this projector knows (its uuid): what it saw stored and its indexes hold for it. */
+  private knownInbox: string | undefined;
 
   constructor(
     private readonly db: Db,
@@ -36,7 +37,7 @@ export class InboxProjector {
 
   /** One outcome per event, in the batch's order. Throws when MongoDB fails (nothing was acked). */
   async project(events: readonly ProposalEvent[]): Promise<InboxOutcome[]> {
-    await this.indexesExist();
+    await this.checkTheInbox();
     const outcomes = new Map<number, InboxOutcome>();
     const rounds = insertRounds(events);
     const waiting = new Set<number>(); // proposals with a gap: their later versions wait too
@@ -70,12 +71,24 @@ export class InboxProjector {
     return events.map((_, i) => outcomes.get(i)!);
   }
 
-  private indexesExist(): Promise<void> {
-    this.indexes ??= ensureIndexes(this.db).catch((error: unknown) => {
-      this.indexes = undefined;
-      throw error;
-    });
-    return this.indexes;
+  /**
+   * The unique indexes are the decision: no event is inserted before they exist. And what this
+   * projector saw stored holds only for the inbox it saw: once per batch it asks for the collection's
+   * uuid, and when the inbox is another one (dropped by a lab reset, say) it forgets what it saw and
+   * makes the indexes again.
+   */
+  private async checkTheInbox(): Promise<void> {
+    const uuid = await this.inboxUuid();
+    if (uuid !== undefined && uuid === this.knownInbox) return;
+    this.inbox.forgetWhatWasSeen();
+    await ensureIndexes(this.db);
+    this.knownInbox = await this.inboxUuid();
+  }
+
+  private async inboxUuid(): Promise<string | undefined> {
+    const [found] = await this.db.listCollections({ name: COLLECTIONS.inbox }, { nameOnly: false }).toArray();
+    const uuid = (found as { info?: { uuid?: unknown } } | undefined)?.info?.uuid;
+    return uuid === undefined ? undefined : JSON.stringify(uuid);
   }
 
   /**

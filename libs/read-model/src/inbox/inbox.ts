@@ -24,9 +24,14 @@ export function inboxEntryOf(event: ProposalEvent, appliedAt: Date): InboxEntry 
  */
 export class Inbox {
   /** What this process has seen stored: facts that never become false, so a lookup can be skipped. */
-  private readonly seen = new StoredVersions();
+  private seen = new StoredVersions();
 
   constructor(private readonly entries: Collection<InboxEntry>) {}
+
+  /** The inbox was dropped and made anew: what was seen stored no longer holds. */
+  forgetWhatWasSeen(): void {
+    this.seen = new StoredVersions();
+  }
 
   /** For each event: is its predecessor stored? (true for version 1) */
   predecessorsStored(events: readonly ProposalEvent[]): Promise<boolean[]> {
