@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadLocalEnv } from './local-env.mjs';
 import { logDir, root, runDir, stateDir } from './paths.mjs';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const require = createRequire(import.meta.url);
 const say = (/** @type {string} */ line) => console.log(`[infra] ${line}`);
-const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
 const isLocal = (/** @type {string} */ url) => ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(new URL(url).hostname);
 const has = (/** @type {string} */ cmd) => {
   try {

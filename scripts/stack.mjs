@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { ensureInfra, stopFerretDb } from './infra.mjs';
 import { loadLocalEnv } from './local-env.mjs';
 import { APPS, appScript, logDir, root, runDir, stateDir } from './paths.mjs';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const require = createRequire(import.meta.url);
 process.env.PM2_HOME ??= join(stateDir, 'pm2'); // the project's own pm2, not the user's ~/.pm2
 const say = (/** @type {string} */ line) => console.log(`[stack] ${line}`);
-const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
 const stackPidFile = join(runDir, 'stack.pid');
 
 function portOf(/** @type {(typeof APPS)[number]} */ app) {

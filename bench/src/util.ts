@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const started = performance.now();
 
@@ -8,7 +9,7 @@ export function say(line: string): void {
   console.log(`[bench +${t}s] ${line}`);
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export { sleep };
 
 export const now = (): number => performance.now();
 

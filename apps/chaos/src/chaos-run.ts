@@ -15,6 +15,7 @@ import {
 } from '@acme/testing';
 import { compareSides, type Findings } from './compare';
 import { runWorkload } from './workload';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface ChaosOptions {
   proposals: number;
@@ -46,7 +47,6 @@ export interface ChaosResult {
   workloadErrors: string[];
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The chaos run: two relays and two subscribers under a mixed workload, while RabbitMQ stops twice,

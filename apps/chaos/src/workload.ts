@@ -1,4 +1,5 @@
 import { http } from '@acme/testing';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * A mixed workload through the command API: creates, pax changes, status changes along the allowed
@@ -46,7 +47,7 @@ export async function runWorkload(commandApiUrl: string, proposals: number, conc
         // connection refused while restarting: retry
       }
       if (attempt >= 20 || signal.aborted) throw new Error(`${method} ${path} kept failing`);
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250);
     }
   };
 

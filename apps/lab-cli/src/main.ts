@@ -12,6 +12,7 @@ import { reset } from './commands/reset';
 import { collectStatus, printStatus } from './commands/status';
 import { LabContext } from './lab-context';
 import { control, settle, type Target } from './runtime';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** `npm run lab -- <command>`: the course's labs, one command each. */
 const program = new Command('lab')
@@ -59,7 +60,7 @@ program
           printStatus(status);
         }
         if (!options.watch) break;
-        await new Promise((r) => setTimeout(r, 1_000));
+        await sleep(1_000);
       }
     }),
   );

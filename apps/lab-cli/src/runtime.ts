@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabConfig, LabContext } from './lab-context';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * Fault injection for the environment the stack runs in:
@@ -91,7 +92,7 @@ const ok = async (probe: () => Promise<unknown>): Promise<boolean> => {
 };
 
 async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(250)) {
     if (await condition()) return true;
   }
   return false;

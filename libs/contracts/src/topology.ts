@@ -16,8 +16,6 @@ export const TOPOLOGY = {
   projectedExchange: 'acme.sales.projected',
 } as const;
 
-export const routingKeyFor = (action: 'created' | 'updated' | 'removed'): string => `proposal.${action}`;
-
 /** Headers the pipeline sets on messages (besides the standard `message-id`, `type`, `timestamp`). */
 export const HEADERS = {
   version: 'x-acme-version',

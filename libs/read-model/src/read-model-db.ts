@@ -13,6 +13,7 @@ import {
   type OptionalUnlessRequiredId,
 } from 'mongodb';
 import { COLLECTIONS, type CustomerProposalEntry, type DuplicateEvent, type InboxEntry, type ProposalView } from './views';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface ReadModelCollections {
   proposals: Collection<ProposalView>;
@@ -65,7 +66,7 @@ export async function connectWhenMongoAnswers(
     } catch (error) {
       onRetry(error as Error);
       await client.close().catch(() => undefined);
-      await new Promise((resolve) => setTimeout(resolve, retryMs).unref());
+      await sleep(retryMs, undefined, { ref: false });
     }
   }
   return false;

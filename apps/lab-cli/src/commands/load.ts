@@ -1,5 +1,6 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { LabContext } from '../lab-context';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 // Realistic names from many places — Unicode, apostrophes and hyphens included, as real customers have.
 const FIRST = ['Zoë', 'Seán', 'Ólafur', 'Amélie', 'Mohammed', 'Aiyana', 'Björk', 'Chidi', 'Dmitri', 'Emeka', 'Fatima', 'Giulia', 'Hana', 'Ines', 'Jürgen', 'Kenji', 'Lucía', 'Mei', 'Nuno', 'Priya', 'Søren', 'Thandiwe', 'Wen', 'Yusuf'];
@@ -86,7 +87,7 @@ export async function load(lab: LabContext, count: number, rate: number, updates
     }
     // Open-loop pacing: request i is due at i/rate seconds, however long earlier ones take.
     const due = started + (sent * 1000) / rate;
-    if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+    if (due > Date.now()) await sleep(due - Date.now());
     sent++;
     const request: Promise<void> = (update ? replacePax(update) : create()).then(() => {
         inFlight.delete(request);
