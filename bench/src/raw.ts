@@ -222,7 +222,7 @@ export async function rawMongo(settings: BenchSettings): Promise<RawResult> {
 
 /**
  * MongoDB (FerretDB here): the projector's floor for an update event — one conditional replaceOne of a
- * proposal view (`{_id, version}` filter, as the projector writes it), `mongoConcurrency` at once, on
+ * proposal view (filtered by `_id` and version, as converge writes it), `mongoConcurrency` at once, on
  * 5,000 views. Not one of latest.json's keys: it is the ceiling that explains projector_events_per_s.
  */
 export async function rawMongoReplace(settings: BenchSettings): Promise<RawResult> {

@@ -88,7 +88,7 @@ describe('lab console against the running stack', () => {
     // Then 4 were created and 8 updated, and once in sync every view is at version 3
     expect(loaded.code).toBe(0);
     expect(loaded.stdout).toContain('created 4, updated 8, failed 0');
-    expect(loaded.stdout).toMatch(/\d+ requests\/s of the 40\/s asked/);
+    expect(loaded.stdout).toMatch(/\d+ requests\/s sent of the 40\/s asked/);
     const s = await inSync();
     expect(s).toMatchObject({ writeProposals: before + 4, readProposals: before + 4 });
     const rows = await pipeline.db.query<{ version: number }>('SELECT version FROM proposals ORDER BY proposal_id DESC LIMIT 4');

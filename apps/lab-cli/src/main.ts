@@ -272,11 +272,12 @@ program
   .action(
     action(async (lab, n: number, options: { rate: number; updates: number }) => {
       const result = await load(lab, n, options.rate, options.updates);
-      const seconds = Math.max(result.seconds, 0.001);
-      const rate = (result.created + result.updated + result.failed) / seconds;
+      const rate = result.sentPerSecond;
+      const behind = rate < options.rate * 0.9;
+      const why = result.throttled ? ': the command API could not keep up' : ': each update waits for the answer to the one before';
       console.log(
         `${pc.green('✓')} created ${result.created}, updated ${result.updated}, failed ${result.failed}, in ${result.seconds.toFixed(1)} s ` +
-          `(${rate.toFixed(0)} requests/s of the ${options.rate}/s asked${rate < options.rate * 0.9 ? ': the command API could not keep up' : ''})`,
+          `(${rate.toFixed(0)} requests/s sent of the ${options.rate}/s asked${behind ? why : ''})`,
       );
       if (result.failed > 0) process.exitCode = 1;
     }),

@@ -5,8 +5,8 @@ import type { StateLogger } from './amqp-connection';
 
 /**
  * Projection notices: "proposal P's view has reached version V", fanned out by the subscriber that
- * applied the event to every query-api and subscriber. A read waiting for that version (`?minVersion`,
- * an early event's predecessor) wakes at once instead of polling MongoDB.
+ * applied the event to every query-api. A read waiting for that version (`?minVersion`) wakes at once
+ * instead of polling MongoDB.
  *
  * A notice is a hint, not a message to keep: transient, unconfirmed, dropped while RabbitMQ is away,
  * on a channel of its own (a failed publish never touches the consumer's channel), into a queue per

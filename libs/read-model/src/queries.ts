@@ -43,7 +43,7 @@ export class ProposalQueries {
 
   /**
    * Reads the view until it has reached `version` or `withinMs` have passed, and returns the last view
-   * read. For read-your-writes (`?minVersion`) and for an early event waiting for its predecessor.
+   * read. For read-your-writes (`?minVersion`).
    * With live signals it reads again when the projection announces a new version (and every `livePollMs`
    * in case one was lost); without, it polls, backing off from 10 to 100 ms.
    */

@@ -80,7 +80,10 @@ export async function ensureIndexes(db: Db): Promise<void> {
   const c = collectionsOf(db);
   // Before the inbox was the decision this index was not unique; its name is kept free of the new one.
   if ((await c.inbox.indexes().catch(() => [])).some((index) => index.name === 'proposal_version' && !index.unique)) {
-    await c.inbox.dropIndex('proposal_version');
+    // Another process (query-api, a second subscriber) may drop it at the same moment.
+    await c.inbox.dropIndex('proposal_version').catch((error: unknown) => {
+      if (!(error instanceof MongoServerError && error.codeName === 'IndexNotFound')) throw error;
+    });
   }
   await c.inbox.createIndex({ proposalId: 1, version: 1 }, { unique: true, name: 'proposalId_version_unique' });
   await c.inbox.createIndex({ eventId: 1 }, { unique: true, name: 'eventId_unique' });

@@ -1,10 +1,10 @@
 /**
- * "Proposal N has a new view version": a wake-up for whoever waits for that view (a `?minVersion`
- * read, an early event waiting for its predecessor). A signal carries no data and promises nothing —
- * the waiter reads the view again to see what changed — so a lost or extra signal costs only time.
+ * "Proposal N has a new view version": a wake-up for a query-api read waiting for that view
+ * (`?minVersion`). A signal carries no data and promises nothing — the waiter reads the view again to
+ * see what changed — so a lost or extra signal costs only time.
  *
- * Signals come from the subscriber that applied the event (in-process) and, across processes, from the
- * projection notices on RabbitMQ (see `listenForProjectionNotices` in @acme/messaging).
+ * Signals come from the projection notices the subscribers publish on RabbitMQ (see
+ * `listenForProjectionNotices` in @acme/messaging).
  */
 export class VersionSignals {
   private readonly waiters = new Map<number, Set<() => void>>();

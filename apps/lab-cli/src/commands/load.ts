@@ -26,6 +26,10 @@ export interface LoadResult {
   updated: number;
   failed: number;
   seconds: number;
+  /** Requests sent per second, from the first send to the last (the pace asked for, or below it). */
+  sentPerSecond: number;
+  /** The pace fell behind because 64 requests were waiting for an answer: the command API was the limit. */
+  throttled: boolean;
 }
 
 /**
@@ -39,7 +43,8 @@ export async function load(lab: LabContext, count: number, rate: number, updates
   const bar = new SingleBar({ format: 'load |{bar}| {value}/{total} requests | {rate}/s | failed {failed}', hideCursor: true }, Presets.shades_classic);
   bar.start(total, 0, { rate: 0, failed: 0 });
   const started = Date.now();
-  const result: LoadResult = { created: 0, updated: 0, failed: 0, seconds: 0 };
+  const result: LoadResult = { created: 0, updated: 0, failed: 0, seconds: 0, sentPerSecond: 0, throttled: false };
+  let lastSentAt = started;
   /** Proposals whose next update is due, with the version it applies to and how many are left. */
   const nextUpdates: { proposalId: number; version: number; left: number }[] = [];
   const inFlight = new Set<Promise<void>>();
@@ -77,7 +82,8 @@ export async function load(lab: LabContext, count: number, rate: number, updates
     if (update.left > 1) nextUpdates.push({ proposalId: update.proposalId, version: changed.version, left: update.left - 1 });
   };
 
-  for (let sent = 0; sent < total; ) {
+  let sent = 0;
+  while (sent < total) {
     const update = nextUpdates.shift();
     if (!update && creates === count) {
       // Every proposal is created: wait for an update to become due (each answer makes one due or
@@ -89,6 +95,7 @@ export async function load(lab: LabContext, count: number, rate: number, updates
     const due = started + (sent * 1000) / rate;
     if (due > Date.now()) await sleep(due - Date.now());
     sent++;
+    lastSentAt = Date.now();
     const request: Promise<void> = (update ? replacePax(update) : create()).then(() => {
         inFlight.delete(request);
         const seconds = (Date.now() - started) / 1000;
@@ -97,10 +104,15 @@ export async function load(lab: LabContext, count: number, rate: number, updates
       });
     if (!update) creates++;
     inFlight.add(request);
-    if (inFlight.size >= 64) await Promise.race(inFlight);
+    if (inFlight.size >= 64) {
+      result.throttled = true;
+      await Promise.race(inFlight);
+    }
   }
   await Promise.all(inFlight);
   bar.stop();
   result.seconds = (Date.now() - started) / 1000;
+  // The last request's own slot counts too: n requests at r/s take n/r seconds to send.
+  result.sentPerSecond = sent / ((lastSentAt - started) / 1000 + 1 / rate);
   return result;
 }
