@@ -78,6 +78,10 @@ export interface DuplicateEvent {
   proposalId: number;
   version: number;
   type: string;
+  /**
+   * How many times it came back. On FerretDB a lower bound when two subscribers log the same event at the
+   * same moment: its `$inc` reads, then writes, so one of two racing increments can be lost.
+   */
   count: number;
   firstSeenAt: Date;
   lastSeenAt: Date;
