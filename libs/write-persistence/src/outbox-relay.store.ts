@@ -187,6 +187,15 @@ export class OutboxRelayStore {
     client.on('error', onError);
     const stopWatching = () => client.removeListener('error', onError);
     try {
+      // THE CLAIM HOLDS ITS ROW LOCKS ACROSS THE PUBLISH. This transaction stays open while the relay
+      // publishes the rows and waits for the broker's confirms; it ends in settle() or release(). The
+      // locks are what keep a second relay (SKIP LOCKED) from publishing the same rows at the same time.
+      // Bound: one confirm wait, PUBLISH_CONFIRM_TIMEOUT_MS (10 s by default); a relay that goes silent
+      // mid-claim is ended by the server after PUBLISH_CONFIRM_TIMEOUT_MS + PG_QUERY_TIMEOUT_MS
+      // (idle_in_transaction_session_timeout, see createPgPool). Acceptable, because nothing else
+      // waits on these locks: commands only INSERT new outbox rows (never touching locked ones), other
+      // relays skip them, and the lab's UPDATEs wait at most that bound. The cost of a slow broker is
+      // delay for the rows of this batch, never a blocked command.
       await client.query('BEGIN');
       const { rows } = await client.query<OutboxRecord>(
         `SELECT event_id, event_guid, event_type, proposal_id, aggregate_version, payload, trace_headers
