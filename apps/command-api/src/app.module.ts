@@ -1,8 +1,9 @@
 import type { CommandApiConfig } from '@acme/config';
-import { boundedPgSettings, WRITE_ENTITIES } from '@acme/write-persistence';
+import { boundedPgSettings, PostgresTransactions, WRITE_ENTITIES } from '@acme/write-persistence';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { ChangeStatusHandler } from './proposals/commands/change-status/change-status.handler';
 import { ChangeStatusHttpController } from './proposals/commands/change-status/change-status.http.controller';
 import { CreateProposalHandler } from './proposals/commands/create-proposal/create-proposal.handler';
@@ -17,7 +18,8 @@ import { EventPublication } from './proposals/event-publication';
 import { ProposalChanges } from './proposals/proposal-changes';
 import { HealthController } from './health.controller';
 import { Clock, SystemClock } from './shared/clock';
-import { COMMAND_API_CONFIG } from './shared/tokens';
+import { IdempotencyKeys } from './shared/idempotency-keys';
+import { COMMAND_API_CONFIG, WRITE_STORE } from './shared/tokens';
 
 @Module({})
 export class CommandApiModule {
@@ -47,6 +49,8 @@ export class CommandApiModule {
       providers: [
         { provide: COMMAND_API_CONFIG, useValue: config },
         { provide: Clock, useClass: SystemClock },
+        { provide: WRITE_STORE, useFactory: (dataSource: DataSource) => new PostgresTransactions(dataSource), inject: [DataSource] },
+        IdempotencyKeys,
         EventPublication,
         ProposalChanges,
         CreateProposalHandler,

@@ -1,2 +1,4 @@
+export * from './customer';
 export * from './domain-error';
 export * from './proposal';
+export * from './write-store.port';

@@ -58,7 +58,7 @@ export function createProposal(input: NewProposal, proposalId: number, now: Date
   const pax = normalisePax(input.pax);
   const days = input.expiresInDays ?? LIMITS.defaultExpiryDays;
   if (!Number.isInteger(days) || days < 1 || days > LIMITS.maxExpiryDays) {
-    throw new DomainError('PROPOSAL.INVALID_EXPIRY', 'invalid', `expiresInDays must be 1..${LIMITS.maxExpiryDays}`, [
+    throw new DomainError('PROPOSAL.INVALID_EXPIRY', `expiresInDays must be 1..${LIMITS.maxExpiryDays}`, [
       { field: 'expiresInDays', message: `must be a whole number of days from 1 to ${LIMITS.maxExpiryDays}` },
     ]);
   }
@@ -81,7 +81,6 @@ export function replacePax(proposal: Proposal, pax: Pax[], now: Date): Proposal 
   if (!EDITABLE.includes(proposal.status)) {
     throw new DomainError(
       'PROPOSAL.NOT_EDITABLE',
-      'conflict',
       `a proposal in status ${proposal.status} can no longer be changed`,
     );
   }
@@ -95,7 +94,6 @@ export function changeStatus(proposal: Proposal, status: ProposalStatus, now: Da
     const options = allowed.length > 0 ? `allowed: ${allowed.join(', ')}` : 'it is final';
     throw new DomainError(
       'PROPOSAL.INVALID_TRANSITION',
-      'conflict',
       `cannot change status from ${proposal.status} to ${status} (${options})`,
       [{ field: 'status', message: `transition ${proposal.status} -> ${status} is not allowed` }],
     );
@@ -103,7 +101,6 @@ export function changeStatus(proposal: Proposal, status: ProposalStatus, now: Da
   if (status === 'ACCEPTED' && now.getTime() > proposal.expiresAt.getTime()) {
     throw new DomainError(
       'PROPOSAL.EXPIRED',
-      'conflict',
       `the proposal expired at ${proposal.expiresAt.toISOString()} and can no longer be accepted`,
     );
   }
@@ -120,7 +117,6 @@ export function assertExpectedVersion(proposal: Proposal, expectedVersion: numbe
   if (expectedVersion !== undefined && expectedVersion !== proposal.version) {
     throw new DomainError(
       'PROPOSAL.VERSION_CONFLICT',
-      'conflict',
       `proposal ${proposal.proposalId} is at version ${proposal.version}, not ${expectedVersion}; reload and retry`,
       [{ field: 'expectedVersion', message: `current version is ${proposal.version}` }],
     );
@@ -130,12 +126,12 @@ export function assertExpectedVersion(proposal: Proposal, expectedVersion: numbe
 /** Trims names and enforces: at least one traveller, at most the limit, nobody twice. */
 export function normalisePax(pax: Pax[]): Pax[] {
   if (pax.length === 0) {
-    throw new DomainError('PROPOSAL.NO_PAX', 'invalid', 'a proposal needs at least one traveller', [
+    throw new DomainError('PROPOSAL.NO_PAX', 'a proposal needs at least one traveller', [
       { field: 'pax', message: 'must contain at least one traveller' },
     ]);
   }
   if (pax.length > LIMITS.maxPax) {
-    throw new DomainError('PROPOSAL.TOO_MANY_PAX', 'invalid', `a proposal has at most ${LIMITS.maxPax} travellers`, [
+    throw new DomainError('PROPOSAL.TOO_MANY_PAX', `a proposal has at most ${LIMITS.maxPax} travellers`, [
       { field: 'pax', message: `must contain at most ${LIMITS.maxPax} travellers` },
     ]);
   }
@@ -159,7 +155,7 @@ export function normalisePax(pax: Pax[]): Pax[] {
     return person;
   });
   if (issues.length > 0) {
-    throw new DomainError('PROPOSAL.DUPLICATE_TRAVELLER', 'invalid', 'the same traveller appears twice', issues);
+    throw new DomainError('PROPOSAL.DUPLICATE_TRAVELLER', 'the same traveller appears twice', issues);
   }
   return normalised;
 }

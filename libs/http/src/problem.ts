@@ -1,3 +1,4 @@
+import type { DomainErrorCode, DomainErrorKind, ErrorCode, HttpErrorCode } from '@acme/contracts';
 import { HttpException, HttpStatus } from '@nestjs/common';
 
 export interface FieldIssue {
@@ -10,12 +11,13 @@ export interface FieldIssue {
  * Matched structurally, so this shared lib needs no import from either side's domain.
  */
 export interface CodedError extends Error {
-  code: string;
-  kind: keyof typeof KIND_STATUS;
+  code: DomainErrorCode;
+  kind: DomainErrorKind;
   fields: readonly FieldIssue[];
 }
 
-const KIND_STATUS = { invalid: 422, conflict: 409, 'not-found': 404 } as const;
+/** Where a domain error's kind (from the catalogue, libs/contracts error-codes.ts) meets HTTP. */
+const KIND_STATUS: Record<DomainErrorKind, number> = { invalid: 422, conflict: 409, 'not-found': 404 };
 
 function isCodedError(error: unknown): error is CodedError {
   return (
@@ -37,11 +39,17 @@ export interface ProblemBody {
   errors?: readonly FieldIssue[];
 }
 
-/** A 4xx decided at the HTTP edge (bad parameters, unknown id) with a stable code. */
-export class ProblemException extends Error {
+/**
+ * A code written in the source must be one of the catalogue's (`ErrorCode`); a string known only at
+ * run time passes as it is, which is how a problem answered by another app is relayed unchanged.
+ */
+export type CatalogueCode<C extends string> = string extends C ? string : C extends ErrorCode ? C : ErrorCode;
+
+/** A refusal decided at the HTTP edge (bad parameters, unknown id, a dependency away) with a stable code. */
+export class ProblemException<C extends string = string> extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: CatalogueCode<C>,
     detail: string,
     readonly fields: readonly FieldIssue[] = [],
   ) {
@@ -50,7 +58,8 @@ export class ProblemException extends Error {
   }
 }
 
-const STATUS_CODES: Record<number, string> = {
+/** The codes of the statuses Nest and Fastify raise themselves. */
+const STATUS_CODES: Partial<Record<number, HttpErrorCode>> = {
   400: 'REQUEST.INVALID',
   404: 'HTTP.NOT_FOUND',
   405: 'HTTP.METHOD_NOT_ALLOWED',
@@ -71,8 +80,8 @@ export function toProblem(error: unknown, instance: string): ProblemBody {
     const status = error.getStatus();
     const response = error.getResponse();
     const message = typeof response === 'object' && 'message' in response ? String(response.message) : error.message;
-    const code = status === 400 && /JSON/i.test(message) ? 'REQUEST.INVALID_JSON' : STATUS_CODES[status];
-    return problem(status, code ?? `HTTP.${status}`, message, instance);
+    const code: HttpErrorCode = status === 400 && /JSON/i.test(message) ? 'REQUEST.INVALID_JSON' : (STATUS_CODES[status] ?? `HTTP.${status}`);
+    return problem(status, code, message, instance);
   }
   if (isDependencyUnavailable(error)) {
     return problem(503, 'DEPENDENCY.UNAVAILABLE', 'a backing service is unavailable; retry shortly', instance);

@@ -1,5 +1,5 @@
 export * from './schema';
 export * from './write-store';
+export * from './outbox-table';
 export * from './outbox-relay.store';
 export { CustomerRow } from './entities/customer.row';
-export { OutboxEventRow } from './entities/outbox-event.row';

@@ -1,6 +1,10 @@
 import { Client, Pool, type PoolClient } from 'pg';
+import type { OutboxRecord } from './outbox-table';
 
-/** An outbox row as stored: the payload is whatever is in the table, checked by the relay before publishing. */
+/**
+ * An outbox row as the relay works with it, read from its OutboxRecord (toOutboxRow): the payload is
+ * whatever is in the table, checked by the relay before publishing.
+ */
 export interface OutboxRow {
   eventId: number;
   eventGuid: string;
@@ -53,7 +57,7 @@ export class OutboxBatch {
       }
       let parked: number[] = [];
       if (settlement.failed.length > 0) {
-        const { rows } = await this.client.query<{ event_id: string; parked_at: Date | null }>(
+        const { rows } = await this.client.query<Pick<OutboxRecord, 'event_id' | 'parked_at'>>(
           `UPDATE proposalevents p
               SET attempts = p.attempts + f.own::int,
                   last_error = f.reason,
@@ -107,14 +111,19 @@ export class OutboxBatch {
   }
 }
 
-interface OutboxRecord {
-  event_id: string;
-  event_guid: string;
-  event_type: string;
-  proposal_id: number;
-  aggregate_version: number;
-  payload: unknown;
-  trace_headers: unknown;
+/** The columns the relay reads to publish a row. */
+const RELAY_COLUMNS = ['event_id', 'event_guid', 'event_type', 'proposal_id', 'aggregate_version', 'payload', 'trace_headers'] as const;
+
+function toOutboxRow(r: Pick<OutboxRecord, (typeof RELAY_COLUMNS)[number]>): OutboxRow {
+  return {
+    eventId: Number(r.event_id),
+    eventGuid: r.event_guid,
+    eventType: r.event_type,
+    proposalId: r.proposal_id,
+    version: r.aggregate_version,
+    payload: r.payload,
+    traceHeaders: r.trace_headers,
+  };
 }
 
 /** A parked row, as the lab console lists it. */
@@ -197,8 +206,8 @@ export class OutboxRelayStore {
       // relays skip them, and the lab's UPDATEs wait at most that bound. The cost of a slow broker is
       // delay for the rows of this batch, never a blocked command.
       await client.query('BEGIN');
-      const { rows } = await client.query<OutboxRecord>(
-        `SELECT event_id, event_guid, event_type, proposal_id, aggregate_version, payload, trace_headers
+      const { rows } = await client.query<Pick<OutboxRecord, (typeof RELAY_COLUMNS)[number]>>(
+        `SELECT ${RELAY_COLUMNS.join(', ')}
            FROM proposalevents
           WHERE ${CLAIMABLE}
           ORDER BY event_id
@@ -214,15 +223,7 @@ export class OutboxRelayStore {
       }
       return new OutboxBatch(
         client,
-        rows.map((r) => ({
-          eventId: Number(r.event_id),
-          eventGuid: r.event_guid,
-          eventType: r.event_type,
-          proposalId: r.proposal_id,
-          version: r.aggregate_version,
-          payload: r.payload,
-          traceHeaders: r.trace_headers,
-        })),
+        rows.map(toOutboxRow),
         this.maxAttempts,
         stopWatching,
       );
@@ -260,15 +261,9 @@ export class OutboxRelayStore {
   }
 
   async parked(limit = 100): Promise<ParkedRow[]> {
-    const { rows } = await this.pool.query<{
-      event_id: string;
-      proposal_id: number;
-      event_type: string;
-      aggregate_version: number;
-      attempts: number;
-      last_error: string | null;
-      parked_at: Date;
-    }>(
+    const { rows } = await this.pool.query<
+      Pick<OutboxRecord, 'event_id' | 'proposal_id' | 'event_type' | 'aggregate_version' | 'attempts' | 'last_error'> & { parked_at: Date }
+    >(
       `SELECT event_id, proposal_id, event_type, aggregate_version, attempts, last_error, parked_at
          FROM proposalevents WHERE parked_at IS NOT NULL ORDER BY event_id LIMIT $1`,
       [limit],
@@ -286,7 +281,7 @@ export class OutboxRelayStore {
 
   /** Gives parked rows back to the relay (after a fix), with a fresh attempt count. Returns their event_ids. */
   async redriveParked(target: { all: true } | { eventIds: readonly number[] }): Promise<number[]> {
-    const { rows } = await this.pool.query<{ event_id: string }>(
+    const { rows } = await this.pool.query<Pick<OutboxRecord, 'event_id'>>(
       `UPDATE proposalevents SET parked_at = NULL, attempts = 0
         WHERE parked_at IS NOT NULL ${'all' in target ? '' : 'AND event_id = ANY($1::bigint[])'}
     RETURNING event_id`,
@@ -307,7 +302,7 @@ export class OutboxRelayStore {
         : 'eventId' in target
           ? ['event_id = $1', target.eventId]
           : ['event_guid = $1', target.eventGuid];
-    const { rows } = await this.pool.query<{ event_id: string }>(
+    const { rows } = await this.pool.query<Pick<OutboxRecord, 'event_id'>>(
       `UPDATE proposalevents SET processed = false WHERE ${where} AND processed RETURNING event_id`,
       [param],
     );

@@ -1,7 +1,7 @@
 import type { CommandApiConfig } from '@acme/config';
 import type { ProposalEvent } from '@acme/contracts';
 import { connectAmqp, toProposalMessage } from '@acme/messaging';
-import type { WriteStore } from '@acme/write-persistence';
+import type { WriteStore } from '@acme/domain';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import { Counter } from 'prom-client';
@@ -13,8 +13,8 @@ import { COMMAND_API_CONFIG } from '../shared/tokens';
  * - `outbox` (default, reliable): the event row is inserted by the command's own transaction
  *   (`record`), and apps/event-processor publishes it after commit. Broker down? The row waits.
  * - `direct` (the course's flawed "v2" dual write, kept for Lab 1): the transaction commits
- *   without an event row, then `afterCommit` publishes straight to RabbitMQ. If the broker is down
- *   at that moment the request still succeeds and the event is simply lost.
+ *   without an event row, then `afterCommit` (which `record` schedules) publishes straight to
+ *   RabbitMQ. If the broker is down at that moment the request still succeeds and the event is lost.
  */
 const eventsStored = new Counter({
   name: 'acme_events_stored_total',
@@ -47,6 +47,7 @@ export class EventPublication implements OnModuleDestroy {
 
   /** Inside the command's transaction. Returns the outbox event_id, or null in direct mode. */
   async record(store: WriteStore, event: ProposalEvent): Promise<number | null> {
+    store.afterCommit(() => this.afterCommit(event));
     return this.amqp ? null : store.appendToOutbox(event);
   }
 

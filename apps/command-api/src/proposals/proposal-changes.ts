@@ -1,9 +1,8 @@
 import type { ProposalEventAction } from '@acme/contracts';
-import { assertExpectedVersion, DomainError, proposalEvent, type Proposal } from '@acme/domain';
-import { inTransaction } from '@acme/write-persistence';
-import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { assertExpectedVersion, DomainError, proposalEvent, type Proposal, type WriteStorePort } from '@acme/domain';
+import { Inject, Injectable } from '@nestjs/common';
 import { Clock, newEventId } from '../shared/clock';
+import { WRITE_STORE } from '../shared/tokens';
 import { EventPublication } from './event-publication';
 
 export interface ChangeResult {
@@ -33,7 +32,7 @@ const MAX_ATTEMPTS = 3;
 @Injectable()
 export class ProposalChanges {
   constructor(
-    private readonly dataSource: DataSource,
+    @Inject(WRITE_STORE) private readonly writes: WriteStorePort,
     private readonly clock: Clock,
     private readonly events: EventPublication,
   ) {}
@@ -54,12 +53,10 @@ export class ProposalChanges {
     }
   }
 
-  private async applyOnce(change: Change): Promise<ChangeResult> {
-    const { result, event } = await inTransaction(this.dataSource, async (store) => {
+  private applyOnce(change: Change): Promise<ChangeResult> {
+    return this.writes.inTransaction(async (store) => {
       const current = await store.load(change.proposalId);
-      if (!current) {
-        throw new DomainError('PROPOSAL.NOT_FOUND', 'not-found', `proposal ${change.proposalId} does not exist`);
-      }
+      if (!current) throw new DomainError('PROPOSAL.NOT_FOUND', `proposal ${change.proposalId} does not exist`);
       assertExpectedVersion(current, change.expectedVersion);
       const now = this.clock.now();
       const next = change.decide(current, now);
@@ -77,9 +74,7 @@ export class ProposalChanges {
         traceparent: change.traceparent,
       });
       const outboxEventId = await this.events.record(store, event);
-      return { result: { proposalId: next.proposalId, version: next.version, eventId: event.eventId, outboxEventId }, event };
+      return { proposalId: next.proposalId, version: next.version, eventId: event.eventId, outboxEventId };
     });
-    await this.events.afterCommit(event);
-    return result;
   }
 }

@@ -1,5 +1,5 @@
-import type { NewCustomer } from '@acme/write-persistence';
 import type { CustomerSnapshot } from '@acme/contracts';
+import type { NewCustomer } from '@acme/domain';
 import { Command } from '@nestjs/cqrs';
 
 export class CreateCustomerCommand extends Command<CustomerSnapshot> {

@@ -1,14 +1,15 @@
 import type { CustomerSnapshot } from '@acme/contracts';
-import { inTransaction } from '@acme/write-persistence';
+import type { WriteStorePort } from '@acme/domain';
+import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { DataSource } from 'typeorm';
+import { WRITE_STORE } from '../../../shared/tokens';
 import { CreateCustomerCommand } from './create-customer.command';
 
 @CommandHandler(CreateCustomerCommand)
 export class CreateCustomerHandler implements ICommandHandler<CreateCustomerCommand> {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(@Inject(WRITE_STORE) private readonly writes: WriteStorePort) {}
 
   execute(command: CreateCustomerCommand): Promise<CustomerSnapshot> {
-    return inTransaction(this.dataSource, (store) => store.insertCustomer(command.customer));
+    return this.writes.inTransaction((store) => store.insertCustomer(command.customer));
   }
 }

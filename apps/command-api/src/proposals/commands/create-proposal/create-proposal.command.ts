@@ -2,14 +2,7 @@ import type { Pax } from '@acme/domain';
 import { Command } from '@nestjs/cqrs';
 import type { ChangeResult } from '../../proposal-changes';
 
-export interface CreateProposalResult {
-  /** 201 for a new proposal; the stored status when an Idempotency-Key replays the first response. */
-  status: number;
-  body: ChangeResult;
-  replayed: boolean;
-}
-
-export class CreateProposalCommand extends Command<CreateProposalResult> {
+export class CreateProposalCommand extends Command<ChangeResult> {
   constructor(
     readonly customerId: number,
     readonly packageId: string,
@@ -17,7 +10,6 @@ export class CreateProposalCommand extends Command<CreateProposalResult> {
     readonly expiresInDays: number | undefined,
     readonly notes: string | undefined,
     readonly traceparent: string,
-    readonly idempotency?: { key: string; requestHash: string },
   ) {
     super();
   }

@@ -1,42 +1,25 @@
-import { createProposal, DomainError, proposalEvent } from '@acme/domain';
-import { inTransaction } from '@acme/write-persistence';
+import { createProposal, DomainError, proposalEvent, type WriteStorePort } from '@acme/domain';
+import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { DataSource } from 'typeorm';
 import { Clock, newEventId } from '../../../shared/clock';
+import { WRITE_STORE } from '../../../shared/tokens';
 import { EventPublication } from '../../event-publication';
 import type { ChangeResult } from '../../proposal-changes';
-import { CreateProposalCommand, type CreateProposalResult } from './create-proposal.command';
+import { CreateProposalCommand } from './create-proposal.command';
 
 @CommandHandler(CreateProposalCommand)
 export class CreateProposalHandler implements ICommandHandler<CreateProposalCommand> {
   constructor(
-    private readonly dataSource: DataSource,
+    @Inject(WRITE_STORE) private readonly writes: WriteStorePort,
     private readonly clock: Clock,
     private readonly events: EventPublication,
   ) {}
 
-  async execute(command: CreateProposalCommand): Promise<CreateProposalResult> {
-    const outcome = await inTransaction(this.dataSource, async (store) => {
-      const { idempotency } = command;
-      if (idempotency) {
-        // A retried request (same key) gets the first response back and creates nothing new.
-        const first = await store.lockIdempotencyKey(idempotency.key);
-        if (first) {
-          if (first.requestHash !== idempotency.requestHash) {
-            throw new DomainError(
-              'IDEMPOTENCY.KEY_REUSED',
-              'invalid',
-              'this Idempotency-Key was already used with a different request body',
-              [{ field: 'Idempotency-Key', message: 'reused with a different body' }],
-            );
-          }
-          return { status: first.status, body: first.body as ChangeResult, replayed: true, event: undefined };
-        }
-      }
-
+  execute(command: CreateProposalCommand): Promise<ChangeResult> {
+    return this.writes.inTransaction(async (store) => {
       const found = await store.customerAndNewProposalId(command.customerId);
       if (!found) {
-        throw new DomainError('CUSTOMER.NOT_FOUND', 'invalid', `customer ${command.customerId} does not exist`, [
+        throw new DomainError('CUSTOMER.NOT_FOUND', `customer ${command.customerId} does not exist`, [
           { field: 'customerId', message: 'no customer with this id' },
         ]);
       }
@@ -51,14 +34,7 @@ export class CreateProposalHandler implements ICommandHandler<CreateProposalComm
         traceparent: command.traceparent,
       });
       const outboxEventId = await this.events.record(store, event);
-      const body: ChangeResult = { proposalId: proposal.proposalId, version: 1, eventId: event.eventId, outboxEventId };
-      if (idempotency) {
-        await store.saveIdempotentResponse(idempotency.key, { requestHash: idempotency.requestHash, status: 201, body });
-      }
-      return { status: 201, body, replayed: false, event };
+      return { proposalId: proposal.proposalId, version: proposal.version, eventId: event.eventId, outboxEventId };
     });
-
-    if (outcome.event) await this.events.afterCommit(outcome.event);
-    return { status: outcome.status, body: outcome.body, replayed: outcome.replayed };
   }
 }

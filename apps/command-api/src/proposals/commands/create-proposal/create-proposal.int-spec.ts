@@ -1,9 +1,8 @@
 import type { CommandApiConfig } from '@acme/config';
 import { proposalEventSchema, type ProposalEvent } from '@acme/contracts';
 import { DomainError, type Pax } from '@acme/domain';
-import { createTestDatabase, testEnv, uniqueName, type TestDatabase } from '@acme/testing';
-import { WRITE_ENTITIES } from '@acme/write-persistence';
-import { createHash } from 'node:crypto';
+import { createTestDatabase, testEnv, type TestDatabase } from '@acme/testing';
+import { PostgresTransactions, WRITE_ENTITIES, type OutboxRecord } from '@acme/write-persistence';
 import { DataSource } from 'typeorm';
 import { Clock } from '../../../shared/clock';
 import { EventPublication } from '../../event-publication';
@@ -36,16 +35,6 @@ interface ProposalRequest {
   notes?: string;
 }
 
-interface OutboxRow {
-  event_id: string;
-  proposal_id: number;
-  event_guid: string;
-  event_type: string;
-  aggregate_version: number;
-  payload: unknown;
-  processed: boolean;
-}
-
 const traveller = (firstName: string, lastName = 'Doe', age = 40): Pax => ({ firstName, middleName: null, lastName, age });
 
 const request = (overrides: Partial<ProposalRequest> = {}): ProposalRequest => ({
@@ -55,20 +44,9 @@ const request = (overrides: Partial<ProposalRequest> = {}): ProposalRequest => (
   ...overrides,
 });
 
-/** The command the HTTP controller would send, the Idempotency-Key's request hash computed the same way. */
-function createCommand(body: ProposalRequest, idempotencyKey?: string): CreateProposalCommand {
-  return new CreateProposalCommand(
-    body.customerId,
-    body.packageId,
-    body.pax,
-    body.expiresInDays,
-    body.notes,
-    TRACEPARENT,
-    idempotencyKey === undefined
-      ? undefined
-      : { key: idempotencyKey, requestHash: createHash('sha256').update(JSON.stringify(body)).digest('hex') },
-  );
-}
+/** The command the HTTP controller would send. */
+const createCommand = (body: ProposalRequest): CreateProposalCommand =>
+  new CreateProposalCommand(body.customerId, body.packageId, body.pax, body.expiresInDays, body.notes, TRACEPARENT);
 
 /** Runs `act`, expects it to reject with a DomainError, and returns it for the `then` assertions. */
 async function domainErrorFrom(act: Promise<unknown>): Promise<DomainError> {
@@ -99,15 +77,16 @@ describe('proposal commands against real PostgreSQL (transactional outbox)', () 
       PUBLISH_MODE: 'outbox',
     } as CommandApiConfig;
     const events = new EventPublication(config);
-    const changes = new ProposalChanges(dataSource, clock, events);
-    createProposal = new CreateProposalHandler(dataSource, clock, events);
+    const writes = new PostgresTransactions(dataSource);
+    const changes = new ProposalChanges(writes, clock, events);
+    createProposal = new CreateProposalHandler(writes, clock, events);
     replacePax = new ReplacePaxHandler(changes);
     changeStatus = new ChangeStatusHandler(changes);
     removeProposal = new RemoveProposalHandler(changes);
   });
 
   beforeEach(async () => {
-    await db.query('TRUNCATE proposal_pax, proposals, proposalevents, idempotency_keys');
+    await db.query('TRUNCATE proposal_pax, proposals, proposalevents');
   });
 
   afterAll(async () => {
@@ -115,11 +94,11 @@ describe('proposal commands against real PostgreSQL (transactional outbox)', () 
     await db?.drop();
   });
 
-  const count = async (table: 'proposals' | 'proposal_pax' | 'proposalevents' | 'idempotency_keys') =>
+  const count = async (table: 'proposals' | 'proposal_pax' | 'proposalevents') =>
     Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`))[0]?.n);
 
   const outboxRows = (proposalId: number) =>
-    db.query<OutboxRow>('SELECT * FROM proposalevents WHERE proposal_id = $1 ORDER BY event_id', [proposalId]);
+    db.query<OutboxRecord>('SELECT * FROM proposalevents WHERE proposal_id = $1 ORDER BY event_id', [proposalId]);
 
   const storedVersion = async (proposalId: number) =>
     (await db.query<{ version: number }>('SELECT version FROM proposals WHERE proposal_id = $1', [proposalId]))[0]?.version;
@@ -143,7 +122,7 @@ describe('proposal commands against real PostgreSQL (transactional outbox)', () 
 
   /** A stored proposal at version 1, made through the real handler. */
   async function givenProposal(overrides: Partial<ProposalRequest> = {}): Promise<ChangeResult> {
-    return (await createProposal.execute(createCommand(request(overrides)))).body;
+    return createProposal.execute(createCommand(request(overrides)));
   }
 
   describe('create', () => {
@@ -177,8 +156,8 @@ describe('proposal commands against real PostgreSQL (transactional outbox)', () 
       const result = await createProposal.execute(createCommand(body));
 
       // Then the proposal is stored ON_HOLD at version 1
-      const { proposalId, eventId, outboxEventId } = result.body;
-      expect(result).toMatchObject({ status: 201, replayed: false, body: { version: 1 } });
+      const { proposalId, eventId, outboxEventId } = result;
+      expect(result).toMatchObject({ version: 1 });
       const [proposal] = await db.query('SELECT * FROM proposals WHERE proposal_id = $1', [proposalId]);
       expect(proposal).toMatchObject({ customer_id: 1, package_id: 'BAHAMA5NIGHT@COCOCLUB', status: 'ON_HOLD', version: 1 });
 
@@ -214,17 +193,16 @@ describe('proposal commands against real PostgreSQL (transactional outbox)', () 
       const body = request({ customerId: 999_999 });
 
       // When a proposal is created for it
-      const error = await domainErrorFrom(createProposal.execute(createCommand(body, uniqueName('key'))));
+      const error = await domainErrorFrom(createProposal.execute(createCommand(body)));
 
       // Then it is refused on the customerId field
       expect(error.code).toBe('CUSTOMER.NOT_FOUND');
       expect(error.fields.map((f) => f.field)).toEqual(['customerId']);
 
-      // And nothing was stored, not even the Idempotency-Key
+      // And nothing was stored
       expect(await count('proposals')).toBe(0);
       expect(await count('proposal_pax')).toBe(0);
       expect(await count('proposalevents')).toBe(0);
-      expect(await count('idempotency_keys')).toBe(0);
     });
   });
 
@@ -413,63 +391,6 @@ describe('proposal commands against real PostgreSQL (transactional outbox)', () 
         const last = proposalEventSchema.parse(rows[2]?.payload);
         expect(last.proposal).toMatchObject({ status: 'AWAITING_CONFIRMATION', pax: [traveller('Jane'), traveller('Jim')] });
       }
-    });
-  });
-
-  describe('Idempotency-Key', () => {
-    it('returns the first result for a retry with the same key and body, and stores one proposal and one event', async () => {
-      // Given a proposal created with an Idempotency-Key
-      const key = uniqueName('key');
-      const body = request({ packageId: 'RETRY@HOTEL' });
-      const first = await createProposal.execute(createCommand(body, key));
-
-      // When the same request is sent again with the same key
-      const retry = await createProposal.execute(createCommand(body, key));
-
-      // Then the retry gets the first response back, marked as a replay
-      expect(retry.body).toEqual(first.body);
-      expect(retry).toMatchObject({ status: 201, replayed: true });
-
-      // And nothing was created twice
-      expect(await count('proposals')).toBe(1);
-      expect(await count('proposalevents')).toBe(1);
-    });
-
-    it('refuses the same key with a different body with IDEMPOTENCY.KEY_REUSED and creates nothing more', async () => {
-      // Given a proposal created with an Idempotency-Key
-      const key = uniqueName('key');
-      await createProposal.execute(createCommand(request({ packageId: 'FIRST@HOTEL' }), key));
-
-      // When the key is reused for a different request
-      const error = await domainErrorFrom(createProposal.execute(createCommand(request({ packageId: 'SECOND@HOTEL' }), key)));
-
-      // Then it is refused, pointing at the header
-      expect(error.code).toBe('IDEMPOTENCY.KEY_REUSED');
-      expect(error.fields.map((f) => f.field)).toEqual(['Idempotency-Key']);
-
-      // And only the first proposal exists
-      expect(await count('proposals')).toBe(1);
-      expect(await count('proposalevents')).toBe(1);
-    });
-
-    it('creates one proposal for two parallel requests with the same key, and both get its result', async () => {
-      // Given one request and its key
-      const key = uniqueName('key');
-      const body = request({ packageId: 'PARALLEL@HOTEL' });
-
-      // When it is sent twice at the same time
-      const [a, b] = await Promise.all([
-        createProposal.execute(createCommand(body, key)),
-        createProposal.execute(createCommand(body, key)),
-      ]);
-
-      // Then both get the same proposal, one of them as a replay
-      expect(a.body).toEqual(b.body);
-      expect([a.replayed, b.replayed].sort()).toEqual([false, true]);
-
-      // And exactly one proposal and one event were stored
-      expect(await count('proposals')).toBe(1);
-      expect(await count('proposalevents')).toBe(1);
     });
   });
 });
