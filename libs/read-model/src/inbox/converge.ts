@@ -1,7 +1,7 @@
 import type { ProposalEvent } from '@acme/contracts';
-import type { Collection, Db } from 'mongodb';
+import type { Collection, Db, Filter } from 'mongodb';
 import { customerEntryOf, viewOf } from '../projections';
-import { bulkUpdate, insertMissing, type ReadModelCollections } from '../read-model-db';
+import { insertMissing, updateEach, type ReadModelCollections } from '../read-model-db';
 import type { Inbox } from './inbox';
 
 /** How often one converge may find a newer version stored after its write before it gives up for now. */
@@ -51,8 +51,8 @@ export class Converge {
   private async write(events: readonly ProposalEvent[], created: ReadonlySet<number>): Promise<void> {
     if (events.length === 0) return;
     const views = events.map((e) => viewOf(e, this.clock()));
-    await writeUnlessNewer(this.c.proposals, views, created);
-    await writeUnlessNewer(this.c.customerProposals, views.map(customerEntryOf), created);
+    // Two collections, no order between them: a crash after either is repaired by the redelivery.
+    await Promise.all([writeUnlessNewer(this.c.proposals, views, created), writeUnlessNewer(this.c.customerProposals, views.map(customerEntryOf), created)]);
   }
 
   /** FerretDB says so in buildInfo; asked once (again after a failure). */
@@ -71,14 +71,14 @@ export class Converge {
 
 /**
  * Writes each document unless its collection holds that version of it or a newer one: an insert of
- * those most likely missing (version 1, or a proposal created just now), one bulk of conditioned
- * replaces of the others — and of any of the first that turned out to exist. Only when a replace
+ * those most likely missing (version 1, or a proposal created just now), conditioned replaces of the
+ * others — and of any of the first that turned out to exist. Only when a replace
  * matched nothing (the document is missing, or as new) an insert of those, and a replace again of those
  * that turned out to exist.
  */
 async function writeUnlessNewer<T extends { _id: number; version: number }>(collection: Collection<T>, docs: T[], created: ReadonlySet<number>): Promise<void> {
   const replace = (batch: T[]) =>
-    bulkUpdate(collection, batch.map((doc) => ({ replaceOne: { filter: { _id: doc._id, version: { $lt: doc.version } } as never, replacement: doc } })));
+    updateEach(collection, batch.map((doc) => ({ filter: { _id: doc._id, version: { $lt: doc.version } } as Filter<T>, replacement: doc })));
   const likelyMissing = docs.filter((d) => d.version === 1 || created.has(d._id));
   // A version 1 document that exists is at version 1 or later: nothing more to do for it.
   const existing = (await insertMissing(collection, likelyMissing)).filter((d) => d.version > 1);

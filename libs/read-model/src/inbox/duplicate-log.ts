@@ -1,28 +1,34 @@
 import type { ProposalEvent } from '@acme/contracts';
 import type { Collection } from 'mongodb';
-import { bulkUpdate, insertMissing } from '../read-model-db';
+import { insertMissing, updateEach } from '../read-model-db';
 import type { DuplicateEvent } from '../views';
 
 /**
- * Records duplicates in `duplicateevents`, one entry per event id: inserted with count 1 the first time
- * it comes back, incremented after that (insert first, then increment those that were already there —
- * both plain operations that MongoDB and FerretDB report alike).
+ * Records duplicates in `duplicateevents`, one entry per event id: inserted with its count the first
+ * time it comes back, incremented after that (insert first, then increment those that were already
+ * there — both plain operations that MongoDB and FerretDB report alike). Copies of one event in the
+ * batch make one write, so no two of this batch's increments race on an entry.
  */
 export async function logDuplicates(log: Collection<DuplicateEvent>, events: readonly ProposalEvent[], now: Date): Promise<void> {
-  const firstTimes = events.map((e) => ({
+  const copies = new Map<string, { event: ProposalEvent; count: number }>();
+  for (const event of events) {
+    const seen = copies.get(event.eventId);
+    if (seen) seen.count++;
+    else copies.set(event.eventId, { event, count: 1 });
+  }
+  const firstTimes = [...copies.values()].map(({ event: e, count }) => ({
     _id: e.eventId,
     eventId: e.eventId,
     proposalId: e.proposalId,
     version: e.version,
     type: e.type,
-    count: 1,
+    count,
     firstSeenAt: now,
     lastSeenAt: now,
   }));
   const seenBefore = await insertMissing(log, firstTimes);
-  if (seenBefore.length === 0) return;
-  await bulkUpdate(
+  await updateEach(
     log,
-    seenBefore.map((d) => ({ updateOne: { filter: { _id: d._id }, update: { $inc: { count: 1 }, $set: { lastSeenAt: now } } } })),
+    seenBefore.map((d) => ({ filter: { _id: d._id }, update: { $inc: { count: d.count }, $set: { lastSeenAt: now } } })),
   );
 }

@@ -12,7 +12,7 @@ import { Inbox } from './inbox';
  * the order of the writes:
  *   1. decide each event against the inbox: predecessor lookups, then one unordered insert per round
  *      (one version per proposal per round), which applies an event or reports a duplicate key;
- *   2. converge the views of every proposal touched, from its newest stored event (bulk writes);
+ *   2. converge the views of every proposal touched, from its newest stored event (inserts and conditioned replaces);
  *   3. log the duplicates;
  * and only then does the caller ack. A crash between any two writes is repaired by the redelivery:
  * its insert meets a duplicate key, and step 2 runs again for it (a duplicate converges too).

@@ -175,6 +175,9 @@ describe('the inbox protocol, model-based (fast-check, real MongoDB-compatible s
   it('regression: two subscribers logging the same duplicate at once keep its entry (FerretDB may lose one increment)', () =>
     run({ proposals: [{ versions: 1, removed: false }], copies: [0, 0, 0], steps: [{ take: [0], together: false, crashAfterWrites: null }, { take: [0, 0], together: true, crashAfterWrites: null }, { take: [0], together: false, crashAfterWrites: null }] }));
 
+  it('regression: three copies of one duplicate in one batch count three', () =>
+    run({ proposals: [{ versions: 1, removed: false }], copies: [0, 0, 0], steps: [{ take: [0], together: false, crashAfterWrites: null }] }));
+
   it('regression: a creation whose delivery crashed right after its inbox insert gets its views from the redelivery', () =>
     run({ proposals: [{ versions: 1, removed: false }], copies: [], steps: [{ take: [0], together: false, crashAfterWrites: 1 }] }));
 });
