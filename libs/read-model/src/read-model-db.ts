@@ -87,12 +87,41 @@ export async function ensureIndexes(db: Db): Promise<void> {
       if (!(error instanceof MongoServerError && error.codeName === 'IndexNotFound')) throw error;
     });
   }
-  await c.inbox.createIndex({ proposalId: 1, version: 1 }, { unique: true, name: 'proposalId_version_unique' });
+  await c.inbox.createIndex({ proposalId: 1, version: 1 }, { unique: true, name: 'proposalId_version_unique' }).catch(async (error: unknown) => {
+    throw (await InboxNotUnique.find(c.inbox)) ?? error;
+  });
   await c.inbox.createIndex({ eventId: 1 }, { unique: true, name: 'eventId_unique' });
   await c.proposals.createIndex({ customerId: 1, _id: 1 }, { name: 'customer_id' });
   await c.customerProposals.createIndex({ customerId: 1, _id: 1 }, { name: 'customer_id' });
   await c.proposals.createIndex({ status: 1, _id: 1 }, { name: 'status_id' });
   await c.duplicates.createIndex({ lastSeenAt: -1 }, { name: 'lastSeenAt' });
+}
+
+/**
+ * The inbox holds two entries for one (proposal, version), so its unique index cannot be made — and
+ * without it no event can be decided. Only a database written before the inbox was the decision can
+ * hold such entries. Not the messages' fault: they wait (see isMongoUnavailable) until it is repaired.
+ */
+export class InboxNotUnique extends Error {
+  private constructor(proposalId: unknown, version: unknown, entries: unknown) {
+    super(
+      `${COLLECTIONS.inbox} holds ${String(entries)} entries for proposal ${String(proposalId)} version ${String(version)}, so its unique index ` +
+        `(proposalId, version) cannot be made and no event can be decided; the database predates the inbox: empty the read side ` +
+        `(npm run lab -- reset --yes) or delete the extra entries, then run npm run rebuild-views`,
+    );
+  }
+
+  /** The first (proposal, version) stored twice, if any. */
+  static async find(inbox: Collection<InboxEntry>): Promise<InboxNotUnique | undefined> {
+    const [twice] = await inbox
+      .aggregate<{ _id: { proposalId: number; version: number }; entries: number }>([
+        { $group: { _id: { proposalId: '$proposalId', version: '$version' }, entries: { $sum: 1 } } },
+        { $match: { entries: { $gt: 1 } } },
+        { $limit: 1 },
+      ])
+      .toArray();
+    return twice && new InboxNotUnique(twice._id.proposalId, twice._id.version, twice.entries);
+  }
 }
 
 export function isDuplicateKeyError(error: unknown): boolean {
@@ -135,9 +164,13 @@ export async function updateEach<T extends Document>(collection: Collection<T>, 
   return results.reduce((matched, r) => matched + r.matchedCount, 0);
 }
 
-/** MongoDB is away (not the message's fault): retry without counting it against the message. */
+/**
+ * MongoDB cannot be used now — it is away, or its inbox cannot decide (InboxNotUnique). Not the
+ * message's fault: retry without counting it against the message.
+ */
 export function isMongoUnavailable(error: unknown): boolean {
   return (
+    error instanceof InboxNotUnique ||
     error instanceof MongoNetworkError ||
     error instanceof MongoServerSelectionError ||
     error instanceof MongoNotConnectedError ||

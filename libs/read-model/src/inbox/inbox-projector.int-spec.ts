@@ -1,6 +1,6 @@
 import { createTestMongo, newProposalId, removedEvent, sampleEvent, type TestMongo } from '@acme/testing';
 import { MongoClient, type CommandStartedEvent } from 'mongodb';
-import { collectionsOf } from '../read-model-db';
+import { collectionsOf, InboxNotUnique, isMongoUnavailable } from '../read-model-db';
 import { rebuildViews } from '../rebuild';
 import { inboxEntryOf } from './inbox';
 import { InboxProjector } from './inbox-projector';
@@ -244,6 +244,29 @@ describe('InboxProjector against the MongoDB-compatible server', () => {
       expect(indexes.find((i) => i.name === 'proposalId_version_unique')).toMatchObject({ unique: true });
     } finally {
       await db.dropDatabase();
+    }
+  });
+
+  it('refuses to decide, saying why and how to repair it, over an inbox from before it that holds one version twice', async () => {
+    // Given a database written before the inbox was the decision: version 1 of a proposal stored twice
+    const old = await createTestMongo();
+    try {
+      const id = newProposalId();
+      const [a, b] = [sampleEvent(id, 1), sampleEvent(id, 1)];
+      await collectionsOf(old.db).inbox.insertMany([inboxEntryOf(a, new Date()), inboxEntryOf(b, new Date())]);
+
+      // When a subscriber projects an event
+      const error = await new InboxProjector(old.db).project([sampleEvent(newProposalId(), 1)]).catch((e: unknown) => e);
+
+      // Then it fails as "MongoDB cannot be used" (the message waits, no attempt spent), naming the entries and the fix, and applies nothing
+      expect(error).toBeInstanceOf(InboxNotUnique);
+      expect(isMongoUnavailable(error)).toBe(true);
+      expect((error as Error).message).toContain(`2 entries for proposal ${id} version 1`);
+      expect((error as Error).message).toContain('npm run lab -- reset --yes');
+      expect(await collectionsOf(old.db).inbox.countDocuments()).toBe(2);
+      expect(await collectionsOf(old.db).proposals.countDocuments()).toBe(0);
+    } finally {
+      await old.drop();
     }
   });
 
