@@ -293,6 +293,28 @@ describe('command-api over HTTP (built app, real PostgreSQL)', () => {
     });
   });
 
+  describe('Idempotency-Key', () => {
+    it('answers a retried POST /proposals with the first response (same status and body, header idempotent-replayed) and creates nothing more', async () => {
+      // Given a proposal created with an Idempotency-Key
+      const key = `e2e-retry-${Date.now()}`;
+      const body = proposal({ packageId: 'RETRY@HTTP' });
+      const first = await http('POST', `${app.url}/proposals`, body, { 'idempotency-key': key });
+      const before = await snapshot();
+
+      // When the client retries the same request with the same key
+      const retry = await http('POST', `${app.url}/proposals`, body, { 'idempotency-key': key });
+
+      // Then it gets the first response again, marked as a replay
+      expect(first.status).toBe(201);
+      expect(first.headers.get('idempotent-replayed')).toBeNull();
+      expect({ status: retry.status, body: retry.body }).toEqual({ status: first.status, body: first.body });
+      expect(retry.headers.get('idempotent-replayed')).toBe('true');
+
+      // And nothing was written a second time
+      expect(await snapshot()).toEqual(before);
+    });
+  });
+
   describe('real-world names', () => {
     it('keeps 20 travellers with names in many scripts, and notes with quotes and backslashes, byte for byte in the outbox event', async () => {
       // Given a proposal for 20 real-world travellers
