@@ -3,6 +3,10 @@
  * The lab console only needs sums of counters and gauges and the buckets of histograms, and it must
  * never fail on what it does not understand: an unknown or malformed line is skipped, a missing
  * metric is `null` (shown as "n/a" on the page).
+ *
+ * Not a package: the one maintained reader on npm (parse-prometheus-text-format 1.1.1) merges the series
+ * of a labelled histogram into one and drops its count and sum — the page's lag and latency charts add
+ * up exactly those series.
  */
 
 export type Labels = Readonly<Record<string, string>>;
