@@ -1,17 +1,14 @@
-import type { CommandApiConfig } from '@acme/config';
+import { commandApiSchema, loadConfig } from '@acme/config';
 import type { Pax } from '@acme/domain';
 import { ProblemException } from '@acme/http';
 import { createTestDatabase, testEnv, uniqueName, type TestDatabase } from '@acme/testing';
-import { PostgresTransactions, WRITE_ENTITIES } from '@acme/write-persistence';
-import { DataSource } from 'typeorm';
-import { EventPublication } from '../proposals/event-publication';
-import { CreateProposalCommand } from '../proposals/commands/create-proposal/create-proposal.command';
-import { CreateProposalHandler } from '../proposals/commands/create-proposal/create-proposal.handler';
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { CommandApiModule } from '../app.module';
+import { CreateProposalHttpController } from '../proposals/commands/create-proposal/create-proposal.http.controller';
+import type { CreateProposalRequestDto } from '../proposals/commands/create-proposal/create-proposal.request.dto';
 import type { ChangeResult } from '../proposals/proposal-changes';
-import { SystemClock } from './clock';
-import { IdempotencyKeys, type ReplyStatus } from './idempotency-keys';
-
-const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+import type { ReplyStatus } from './idempotency-keys';
 
 interface ProposalRequest {
   customerId: number;
@@ -43,18 +40,15 @@ class RecordedReply implements ReplyStatus {
 
 describe('Idempotency-Key on POST /proposals against real PostgreSQL (the command runs in the transaction that stores its response)', () => {
   let db: TestDatabase;
-  let dataSource: DataSource;
-  let createProposal: CreateProposalHandler;
-  let idempotencyKeys: IdempotencyKeys;
+  let app: INestApplicationContext;
+  let controller: CreateProposalHttpController;
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    dataSource = new DataSource({ type: 'postgres', url: db.url, entities: WRITE_ENTITIES });
-    await dataSource.initialize();
-    const config = { DATABASE_URL: db.url, AMQP_URL: testEnv().amqpUrl, PUBLISH_MODE: 'outbox' } as CommandApiConfig;
-    const writes = new PostgresTransactions(dataSource);
-    createProposal = new CreateProposalHandler(writes, new SystemClock(), new EventPublication(config));
-    idempotencyKeys = new IdempotencyKeys(writes);
+    // The command API's own wiring (command bus, write-store port, Idempotency-Key service), without HTTP.
+    const config = loadConfig(commandApiSchema, { DATABASE_URL: db.url, AMQP_URL: testEnv().amqpUrl, PUBLISH_MODE: 'outbox' });
+    app = await NestFactory.createApplicationContext(CommandApiModule.forConfig(config), { logger: false });
+    controller = app.get(CreateProposalHttpController);
   });
 
   beforeEach(async () => {
@@ -62,18 +56,16 @@ describe('Idempotency-Key on POST /proposals against real PostgreSQL (the comman
   });
 
   afterAll(async () => {
-    await dataSource?.destroy();
+    await app?.close();
     await db?.drop();
   });
 
   const count = async (table: 'proposals' | 'proposalevents' | 'idempotency_keys') =>
     Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`))[0]?.n);
 
-  /** POST /proposals as the controller sends it: the command, through the one Idempotency-Key handler. */
+  /** POST /proposals as Nest hands it to the controller: the validated body, the headers, the reply. */
   const post = (body: ProposalRequest, key: string | undefined, reply = new RecordedReply()): Promise<ChangeResult> =>
-    idempotencyKeys.respondOnce(key, body, reply, () =>
-      createProposal.execute(new CreateProposalCommand(body.customerId, body.packageId, body.pax, undefined, undefined, TRACEPARENT)),
-    );
+    controller.create(body as CreateProposalRequestDto, key, undefined, reply);
 
   /** Runs `act`, expects it to reject with a ProblemException, and returns it for the `then` assertions. */
   async function problemFrom(act: Promise<unknown>): Promise<ProblemException> {

@@ -2,8 +2,7 @@ import { ApiProblems, requestTraceparent } from '@acme/http';
 import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiCreatedResponse, ApiHeader, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
-import { IdempotencyKeys } from '../../../shared/idempotency-keys';
+import { IdempotencyKeys, type ReplyStatus } from '../../../shared/idempotency-keys';
 import { toPax } from '../../pax.dto';
 import { ChangeResultResponseDto } from '../../change-result.response.dto';
 import type { ChangeResult } from '../../proposal-changes';
@@ -27,7 +26,7 @@ export class CreateProposalHttpController {
     @Body() body: CreateProposalRequestDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Headers('traceparent') traceparent: string | undefined,
-    @Res({ passthrough: true }) reply: FastifyReply,
+    @Res({ passthrough: true }) reply: ReplyStatus,
   ): Promise<ChangeResult> {
     return this.idempotencyKeys.respondOnce(idempotencyKey, body, reply, () =>
       this.commandBus.execute(
