@@ -63,16 +63,15 @@ export default defineConfig(
     '**/node_modules/**',
     '**/.nx/**',
     '**/coverage/**',
+    // The jest configs: CommonJS that jest loads as it is.
     '*.js',
-    '*.mjs',
     '*.cjs',
-    'scripts/**',
-    'tools/**',
   ]),
   // Registers the @nx plugin (enforce-module-boundaries).
   ...nx.configs['flat/base'],
   {
     files: ['**/*.ts'],
+    ignores: ['scripts/**'],
     extends: [js.configs.recommended, tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: {
@@ -101,6 +100,24 @@ export default defineConfig(
       // Deliberately NOT enabling @typescript-eslint/consistent-type-imports: with
       // emitDecoratorMetadata, Nest reads constructor parameter types at runtime, and turning a
       // class import into `import type` erases it and breaks dependency injection.
+    },
+  },
+  {
+    // The scripts (npm start, up, down, the infrastructure) run before anything is built, so they are
+    // JavaScript that Node runs as it is, typed with JSDoc and checked by tsconfig.scripts.json.
+    files: ['scripts/**/*.mjs', 'scripts/**/*.ts', '*.mjs'],
+    extends: [js.configs.recommended, tseslint.configs.recommendedTypeChecked],
+    languageOptions: {
+      parserOptions: {
+        project: './tsconfig.scripts.json',
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      // tsc knows Node's globals (@types/node) and reports an undefined name itself.
+      'no-undef': 'off',
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-explicit-any': 'error',
     },
   },
   {

@@ -1,19 +1,20 @@
 // @ts-check
 // Local infrastructure, idempotently: use PostgreSQL, RabbitMQ and a MongoDB-compatible server if they
 // answer; otherwise start the installed servers, and build + start FerretDB for MongoDB.
-// Usage: node scripts/infra.mjs [--schema]    (--schema also creates the database and applies sql/)
-//        node scripts/infra.mjs stop          (stops the FerretDB this project started, if any)
+// Usage: node scripts/infra.mjs [--schema] [--private-ferretdb]
+//          --schema            also creates the database and applies sql/
+//          --private-ferretdb  also builds the FerretDB runner and Toxiproxy that the tests start themselves
+//        node scripts/infra.mjs stop   (stops the FerretDB this project started, if any)
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadLocalEnv } from './local-env.mjs';
 import { logDir, root, runDir, stateDir } from './paths.mjs';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { signalOwned } from './processes.mjs';
+import { waitFor } from './wait.mjs';
 
-const require = createRequire(import.meta.url);
 const say = (/** @type {string} */ line) => console.log(`[infra] ${line}`);
 const isLocal = (/** @type {string} */ url) => ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(new URL(url).hostname);
 const has = (/** @type {string} */ cmd) => {
@@ -25,22 +26,16 @@ const has = (/** @type {string} */ cmd) => {
   }
 };
 
-/** @param {() => Promise<boolean>} check @param {number} timeoutMs @param {string} what */
-async function waitFor(check, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await sleep(500);
-  }
-  throw new Error(`${what} did not come up within ${timeoutMs / 1000}s`);
-}
+/** @param {string} what @param {() => Promise<boolean>} answers @param {number} timeoutMs */
+const comesUp = (what, answers, timeoutMs) =>
+  waitFor(answers, { timeoutMs, failure: () => `${what} did not come up within ${timeoutMs / 1000}s` });
 
 /** @param {string} databaseUrl */
 export async function postgresAnswers(databaseUrl) {
-  const { Client } = require('pg');
+  const { default: pg } = await import('pg'); // loaded when needed: `stop` runs even before `npm install`
   const url = new URL(databaseUrl);
   url.pathname = '/postgres';
-  const client = new Client({ connectionString: url.toString(), connectionTimeoutMillis: 2_000 });
+  const client = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 2_000 });
   try {
     await client.connect();
     await client.query('SELECT 1');
@@ -54,7 +49,7 @@ export async function postgresAnswers(databaseUrl) {
 
 /** @param {string} amqpUrl */
 export async function rabbitAnswers(amqpUrl) {
-  const amqp = require('amqplib');
+  const { default: amqp } = await import('amqplib');
   try {
     const connection = await amqp.connect(amqpUrl, { timeout: 2_000 });
     await connection.close();
@@ -66,7 +61,7 @@ export async function rabbitAnswers(amqpUrl) {
 
 /** @param {string} mongoUrl */
 export async function mongoAnswers(mongoUrl) {
-  const { MongoClient } = require('mongodb');
+  const { MongoClient } = await import('mongodb');
   const client = new MongoClient(mongoUrl, { serverSelectionTimeoutMS: 1_500, connectTimeoutMS: 1_500 });
   try {
     await client.db('admin').command({ ping: 1 });
@@ -87,7 +82,7 @@ export async function ensurePostgres(databaseUrl) {
   const version = readdirSync('/etc/postgresql')[0];
   say(`starting PostgreSQL ${version}…`);
   execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', String(version), 'main', 'start'], { stdio: 'inherit' });
-  await waitFor(() => postgresAnswers(databaseUrl), 60_000, 'PostgreSQL');
+  await comesUp('PostgreSQL', () => postgresAnswers(databaseUrl), 60_000);
   say('PostgreSQL started');
 }
 
@@ -111,7 +106,7 @@ export async function ensureRabbit(amqpUrl) {
     say('starting RabbitMQ (rabbitmq-server -detached)…');
     execFileSync('rabbitmq-server', ['-detached'], { stdio: 'inherit' });
   }
-  await waitFor(() => rabbitAnswers(amqpUrl), 90_000, 'RabbitMQ');
+  await comesUp('RabbitMQ', () => rabbitAnswers(amqpUrl), 90_000);
   say('RabbitMQ started');
 }
 
@@ -142,6 +137,10 @@ export function buildFerretDb() {
   return binary;
 }
 
+const ferretDbPidFile = join(runDir, 'ferretdb.pid');
+/** The pid file's process is ours while it runs a build of the runner, `.acme/bin/ferretdb-<hash>`. */
+const isOurFerretDb = (/** @type {string[]} */ argv) => argv[0]?.startsWith(join(stateDir, 'bin', 'ferretdb-')) ?? false;
+
 /** The TCP fault proxy the network-fault tests and the chaos run put between the apps and the servers. */
 const TOXIPROXY = 'github.com/Shopify/toxiproxy/v2/cmd/server@v2.5.0';
 
@@ -161,19 +160,18 @@ export function buildToxiproxy() {
 
 /**
  * Starts FerretDB on `port`, detached (log under .acme/logs), storing its data in PostgreSQL database
- * `ferretdb` next to the project's own. The PostgreSQL backend, not SQLite: measured here, FerretDB
- * 1.24's SQLite backend scans a collection for a lookup by _id (~40 ms at 300 documents), the
- * PostgreSQL backend answers in ~1 ms.
+ * `ferretdb` next to the project's own. The PostgreSQL backend, not SQLite: FerretDB 1.24's SQLite
+ * backend scans a whole collection for a lookup by _id (docs/ferretdb.md).
  * @param {number} port @param {string} databaseUrl
  */
 export async function startFerretDb(port, databaseUrl) {
   const binary = buildFerretDb();
   const storage = new URL(databaseUrl);
   storage.pathname = '/ferretdb';
-  const { Client } = require('pg');
+  const { default: pg } = await import('pg');
   const adminUrl = new URL(databaseUrl);
   adminUrl.pathname = '/postgres';
-  const admin = new Client({ connectionString: adminUrl.toString() });
+  const admin = new pg.Client({ connectionString: adminUrl.toString() });
   await admin.connect();
   const { rowCount } = await admin.query("SELECT 1 FROM pg_database WHERE datname = 'ferretdb'");
   if (rowCount === 0) await admin.query('CREATE DATABASE ferretdb');
@@ -185,7 +183,7 @@ export async function startFerretDb(port, databaseUrl) {
   });
   child.unref();
   closeSync(log);
-  writeFileSync(join(runDir, 'ferretdb.pid'), String(child.pid));
+  writeFileSync(ferretDbPidFile, String(child.pid));
   return child.pid;
 }
 
@@ -195,19 +193,27 @@ export async function ensureMongo(mongoUrl, databaseUrl, { privateFerretDb = fal
   if (privateFerretDb) buildFerretDb();
   if (await mongoAnswers(mongoUrl)) return say(`MongoDB-compatible server answers at ${new URL(mongoUrl).host}`);
   if (!isLocal(mongoUrl)) throw new Error(`MongoDB does not answer at ${new URL(mongoUrl).host}`);
-  // No MongoDB server package here: FerretDB speaks the MongoDB wire protocol (see README: Why FerretDB).
+  // No MongoDB server package here: FerretDB speaks the MongoDB wire protocol (docs/ferretdb.md).
   const port = Number(new URL(mongoUrl).port || 27017);
   await startFerretDb(port, databaseUrl);
-  await waitFor(() => mongoAnswers(mongoUrl), 30_000, 'FerretDB');
+  await comesUp('FerretDB', () => mongoAnswers(mongoUrl), 30_000);
   say(`FerretDB started on 127.0.0.1:${port} (log: .acme/logs/ferretdb.log)`);
 }
 
-/** Creates the database and applies sql/*.sql (the same code the apps run at start). */
-/** @param {string} databaseUrl */
+/** @typedef {{ ensureDatabase: (url: string) => Promise<void>, applySchema: (url: string) => Promise<string[]> }} WritePersistence */
+
+/**
+ * Creates the database and applies sql/*.sql (the same code the apps run at start).
+ * @param {string} databaseUrl
+ */
 export async function ensureSchema(databaseUrl) {
   const lib = join(root, 'dist', 'libs', 'write-persistence', 'src', 'index.js');
   if (!existsSync(lib)) throw new Error('run `npm run build` first');
-  const { ensureDatabase, applySchema } = require(lib);
+  // The build is CommonJS: its exports are the default export's properties.
+  /** @type {unknown} */
+  const built = await import(pathToFileURL(lib).href);
+  const { default: persistence } = /** @type {{ default: WritePersistence }} */ (built);
+  const { ensureDatabase, applySchema } = persistence;
   await ensureDatabase(databaseUrl);
   const applied = await applySchema(databaseUrl);
   say(`schema ${applied.length ? `applied: ${applied.join(', ')}` : 'up to date'} (${new URL(databaseUrl).pathname.slice(1)})`);
@@ -227,15 +233,7 @@ export async function ensureInfra({ schema = false, privateFerretDb = false } = 
 
 /** Stops the FerretDB started by ensureMongo (PostgreSQL and RabbitMQ are system services: left alone). */
 export function stopFerretDb() {
-  const pidFile = join(runDir, 'ferretdb.pid');
-  if (!existsSync(pidFile)) return false;
-  try {
-    process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGTERM');
-  } catch {
-    // already gone
-  }
-  rmSync(pidFile, { force: true });
-  return true;
+  return signalOwned(ferretDbPidFile, isOurFerretDb, 'SIGTERM');
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -5,32 +5,40 @@
 //   node scripts/stack.mjs down    stops the apps (either way) and the FerretDB this project started
 import { execSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { ensureInfra, stopFerretDb } from './infra.mjs';
 import { loadLocalEnv } from './local-env.mjs';
 import { APPS, appScript, logDir, root, runDir, stateDir } from './paths.mjs';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { ownedPid, signalOwned } from './processes.mjs';
+import { waitFor } from './wait.mjs';
 
-const require = createRequire(import.meta.url);
-process.env.PM2_HOME ??= join(stateDir, 'pm2'); // the project's own pm2, not the user's ~/.pm2
+/** @typedef {import('./paths.mjs').App} App */
+/** @typedef {typeof import('pm2')} Pm2 */
+
+const PM2_HOME = (process.env.PM2_HOME ??= join(stateDir, 'pm2')); // the project's own pm2, not the user's ~/.pm2
 const say = (/** @type {string} */ line) => console.log(`[stack] ${line}`);
 const stackPidFile = join(runDir, 'stack.pid');
-
-function portOf(/** @type {(typeof APPS)[number]} */ app) {
-  return Number(process.env[app.portVar] ?? app.port);
-}
+/** A foreground stack is `node scripts/stack.mjs start`: its pid file is checked against that before a signal. */
+const isStack = (/** @type {string[]} */ argv) => argv[1]?.endsWith(join('scripts', 'stack.mjs')) ?? false;
+/** pm2's daemon names itself in its process title: "PM2 v6.0.14: God Daemon (<PM2_HOME>)". */
+const isPm2Daemon = (/** @type {string[]} */ argv) => argv.join(' ').includes(`God Daemon (${PM2_HOME})`);
+const pm2Name = (/** @type {App} */ app) => `acme-${app.name}`;
+const portOf = (/** @type {App} */ app) => Number(process.env[app.portVar] ?? app.port);
 
 /**
  * An app's /health: `ok`, or why not in a few words ("not answering", or the checks that are down and
  * the error it gives, e.g. a TopologyMismatchError that names the fix).
+ * @param {number} port
  * @returns {Promise<{ ok: boolean, why: string }>}
  */
-async function health(/** @type {number} */ port) {
+async function health(port) {
   try {
     const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(3_000) });
     if (res.ok) return { ok: true, why: 'healthy' };
-    const body = await res.json().catch(() => ({}));
+    // The apps' own health report (HealthReport in libs/http, plus what the relay and subscriber add).
+    const body = /** @type {{ checks?: Record<string, string>, consumerSetupError?: string, relay?: { lastError?: string } }} */ (
+      await res.json().catch(() => ({}))
+    );
     const down = Object.entries(body.checks ?? {}).filter(([, state]) => state !== 'up').map(([name]) => name);
     const error = body.consumerSetupError ?? body.relay?.lastError;
     return { ok: false, why: `answers ${res.status}${down.length ? ` (${down.join(', ')} down)` : ''}${error ? `: ${error}` : ''}` };
@@ -42,8 +50,9 @@ async function health(/** @type {number} */ port) {
 /** The last lines of an app's log under `npm run up` (pm2 writes them to .acme/logs). */
 function logTail(/** @type {string} */ app, lines = 5) {
   const file = join(logDir, `${app}.log`);
-  if (!existsSync(file)) return '';
-  const tail = readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines);
+  const text = existsSync(file) ? readFileSync(file, 'utf8').trimEnd() : '';
+  if (text === '') return '';
+  const tail = text.split('\n').slice(-lines);
   return `\n    last lines of .acme/logs/${app}.log:\n      ${tail.join('\n      ')}`;
 }
 
@@ -53,36 +62,76 @@ async function waitUntilHealthy({ timeoutMs = 120_000, logs = false } = {}) {
   let lastReport = started;
   /** @type {Map<string, string>} */
   const pending = new Map(APPS.map((a) => [a.name, 'not answering']));
-  while (pending.size > 0) {
+  const detail = (withLogs = logs) => [...pending].map(([name, why]) => `\n  ${name}: ${why}${withLogs ? logTail(name) : ''}`).join('');
+  const allHealthy = async () => {
     for (const app of APPS) {
       if (!pending.has(app.name)) continue;
       const answer = await health(portOf(app));
       if (answer.ok) pending.delete(app.name);
       else pending.set(app.name, answer.why);
     }
-    if (pending.size === 0) break;
-    const waited = Date.now() - started;
-    const detail = (withLogs = logs) => [...pending].map(([name, why]) => `\n  ${name}: ${why}${withLogs ? logTail(name) : ''}`).join('');
+    if (pending.size === 0) return true;
     // Queues declared with other settings do not heal by waiting: say so now, with the fix the app gives.
-    const mismatch = [...pending.values()].find((why) => why.includes('declared with other settings'));
-    if (mismatch) throw new Error(`the RabbitMQ queues do not match this configuration:${detail(false)}`);
-    if (waited > timeoutMs) throw new Error(`not healthy after ${timeoutMs / 1000}s:${detail()}`);
+    if ([...pending.values()].some((why) => why.includes('declared with other settings'))) {
+      throw new Error(`the RabbitMQ queues do not match this configuration:${detail(false)}`);
+    }
     if (Date.now() - lastReport >= 10_000) {
       lastReport = Date.now();
-      say(`waiting for ${[...pending.keys()].join(', ')} (${Math.round(waited / 1000)} s):${detail()}`);
+      say(`waiting for ${[...pending.keys()].join(', ')} (${Math.round((lastReport - started) / 1000)} s):${detail()}`);
     }
-    await sleep(500);
+    return false;
+  };
+  await waitFor(allHealthy, { timeoutMs, failure: () => `not healthy after ${timeoutMs / 1000}s:${detail()}` });
+}
+
+/**
+ * Runs `work` connected to the project's pm2 daemon, launching the daemon if none runs.
+ * @param {(pm2: Pm2) => Promise<void>} work
+ */
+async function withPm2(work) {
+  const { default: pm2 } = await import('pm2');
+  await pm2Call((done) => pm2.connect((error) => done(error, undefined)));
+  try {
+    await work(pm2);
+  } finally {
+    pm2.disconnect();
   }
 }
 
-/** A process that is still alive (signal 0 tests without sending anything). */
-function alive(/** @type {number} */ pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+/**
+ * pm2's API answers through callbacks: one of its calls as a promise.
+ * @template T
+ * @param {(done: (error: Error | null | undefined, value: T) => void) => void} call
+ * @returns {Promise<T>}
+ */
+const pm2Call = (call) => new Promise((resolve, reject) => call((error, value) => (error ? reject(error) : resolve(value))));
+
+/** The project's pm2 daemon runs (checked without connecting: connecting would launch one). */
+const pm2DaemonRuns = () => ownedPid(join(PM2_HOME, 'pm2.pid'), isPm2Daemon) !== undefined;
+
+/**
+ * The detached stack, declared as a pm2 ecosystem: each app restarted a second after it dies, its
+ * output and errors in one log under .acme/logs, 10 s to finish its work on SIGTERM.
+ * @returns {{ apps: import('pm2').StartOptions[] }}
+ */
+function ecosystem() {
+  /** @type {Record<string, string>} */
+  const env = Object.fromEntries(Object.entries(process.env).filter(/** @returns {e is [string, string]} */ (e) => e[1] !== undefined));
+  return {
+    apps: APPS.map((app) => ({
+      name: pm2Name(app),
+      script: appScript(app.name),
+      cwd: root,
+      env,
+      autorestart: true,
+      restart_delay: 1_000,
+      max_restarts: 10_000,
+      kill_timeout: 10_000,
+      output: join(logDir, `${app.name}.log`),
+      error: join(logDir, `${app.name}.log`),
+      merge_logs: true,
+    })),
+  };
 }
 
 /**
@@ -91,18 +140,16 @@ function alive(/** @type {number} */ pid) {
  * restart each other's workers forever (EADDRINUSE).
  */
 async function refuseSecondStack() {
-  if (existsSync(stackPidFile)) {
-    const pid = Number(readFileSync(stackPidFile, 'utf8'));
-    if (alive(pid)) throw new Error(`a stack already runs in the foreground (npm start, pid ${pid}): stop it with Ctrl-C in its terminal, or npm run down`);
-    rmSync(stackPidFile, { force: true }); // left by a stack that was killed
-  }
-  const pm2Pid = join(process.env.PM2_HOME ?? '', 'pm2.pid');
-  if (existsSync(pm2Pid) && alive(Number(readFileSync(pm2Pid, 'utf8')))) {
+  const pid = ownedPid(stackPidFile, isStack);
+  if (pid !== undefined) throw new Error(`a stack already runs in the foreground (npm start, pid ${pid}): stop it with Ctrl-C in its terminal, or npm run down`);
+  if (pm2DaemonRuns()) {
     /** @type {string[]} */
     let online = [];
     await withPm2(async (pm2) => {
-      const list = /** @type {{ name: string, pm2_env?: { status?: string } }[]} */ (await pm2Call(pm2, 'list', undefined));
-      online = list.filter((p) => p.name.startsWith('acme-') && p.pm2_env?.status !== 'stopped').map((p) => p.name.slice('acme-'.length));
+      /** @type {import('pm2').ProcessDescription[]} */
+      const list = await pm2Call((done) => pm2.list(done));
+      const ours = new Map(APPS.map((app) => [pm2Name(app), app.name]));
+      online = list.filter((p) => ours.has(p.name ?? '') && p.pm2_env?.status !== 'stopped').map((p) => ours.get(p.name ?? '') ?? '');
     });
     if (online.length > 0) throw new Error(`a detached stack already runs (npm run up: ${online.join(', ')}): stop it with npm run down`);
   }
@@ -138,8 +185,9 @@ async function start() {
   // A person at a terminal reads coloured lines; a pipe or a file (CI, `npm start | tee`) keeps JSON.
   if (process.stdout.isTTY && !process.env.LOG_FORMAT) process.env.LOG_FORMAT = 'pretty';
   await prepare();
-  const { concurrently } = require('concurrently');
+  const { default: concurrently } = await import('concurrently');
   writeFileSync(stackPidFile, String(process.pid));
+  process.on('exit', () => rmSync(stackPidFile, { force: true }));
   const { result } = concurrently(
     APPS.map((app) => ({ name: app.name, command: `node ${appScript(app.name)}`, env: process.env })),
     { prefix: 'name', prefixColors: ['blue', 'green', 'magenta', 'cyan', 'yellow'], restartTries: 1_000, restartDelay: 2_000, cwd: root },
@@ -150,46 +198,18 @@ async function start() {
       say('Ctrl-C (or `npm run down` elsewhere) stops the apps');
     })
     .catch((error) => say(String(error)));
-  const stop = () => rmSync(stackPidFile, { force: true });
-  process.on('exit', stop);
   await result.catch(() => undefined);
 }
-
-/** @param {(pm2: any) => Promise<void>} work */
-async function withPm2(work) {
-  const pm2 = require('pm2');
-  await new Promise((resolve, reject) => pm2.connect((/** @type {unknown} */ e) => (e ? reject(e) : resolve(undefined))));
-  try {
-    await work(pm2);
-  } finally {
-    pm2.disconnect();
-  }
-}
-
-const pm2Call = (/** @type {any} */ pm2, /** @type {string} */ method, /** @type {unknown} */ arg) =>
-  new Promise((resolve, reject) => pm2[method](arg, (/** @type {unknown} */ e, /** @type {unknown} */ r) => (e ? reject(e) : resolve(r))));
 
 async function up() {
   loadLocalEnv();
   await refuseSecondStack();
   await prepare();
+  const stack = ecosystem();
   await withPm2(async (pm2) => {
-    for (const app of APPS) {
-      await pm2Call(pm2, 'delete', `acme-${app.name}`).catch(() => undefined);
-      await pm2Call(pm2, 'start', {
-        name: `acme-${app.name}`,
-        script: appScript(app.name),
-        cwd: root,
-        env: { ...process.env },
-        autorestart: true,
-        restart_delay: 1_000,
-        max_restarts: 10_000,
-        kill_timeout: 10_000,
-        out_file: join(logDir, `${app.name}.log`),
-        error_file: join(logDir, `${app.name}.log`),
-        merge_logs: true,
-      });
-    }
+    // Left by a stack whose apps were stopped one by one (`npm run lab -- processor stop`): start afresh.
+    for (const app of stack.apps) await pm2Call((done) => pm2.delete(app.name ?? '', done)).catch(() => undefined);
+    await pm2Call((done) => pm2.start(stack, done));
   });
   await waitUntilHealthy({ timeoutMs: 120_000, logs: true }).catch((/** @type {Error} */ error) => {
     throw new Error(`${error.message}\n[stack] the apps stay under pm2 (they keep retrying); npm run down stops them`);
@@ -200,40 +220,32 @@ async function up() {
 
 async function down() {
   loadLocalEnv();
-  if (existsSync(stackPidFile)) {
-    const pid = Number(readFileSync(stackPidFile, 'utf8'));
-    try {
-      process.kill(pid, 'SIGINT');
-      say(`stopped the foreground stack (pid ${pid})`);
-    } catch {
-      // already gone
-    }
-    rmSync(stackPidFile, { force: true });
-  }
+  const foreground = ownedPid(stackPidFile, isStack);
+  if (signalOwned(stackPidFile, isStack, 'SIGINT')) say(`stopped the foreground stack (pid ${foreground})`);
   if (stopFerretDb()) say('stopped FerretDB');
   say('PostgreSQL and RabbitMQ are shared system services and stay running');
-  if (existsSync(join(process.env.PM2_HOME ?? '', 'pm2.pid'))) {
+  if (pm2DaemonRuns()) {
     say('stopping the detached apps');
-    await withPm2(async (pm2) => {
-      for (const app of APPS) await pm2Call(pm2, 'delete', `acme-${app.name}`).catch(() => undefined);
-      // killDaemon's answer may never come (seen: the daemon was gone, the call waited forever).
-      const gone = new Promise((resolve) => setTimeout(resolve, 5_000).unref());
-      await Promise.race([pm2Call(pm2, 'killDaemon', undefined).catch(() => undefined), gone]);
+    // killDaemon stops every app, then the daemon, and answers once the daemon says it is going.
+    await withPm2((pm2) => pm2Call((done) => pm2.killDaemon(done)).then(() => undefined));
+    await waitFor(() => Promise.resolve(!pm2DaemonRuns()), {
+      timeoutMs: 10_000,
+      failure: () => `pm2's daemon (${join(PM2_HOME, 'pm2.pid')}) still runs after it was told to stop: PM2_HOME=${PM2_HOME} npx pm2 kill`,
     });
     say('stopped the detached apps');
   }
 }
 
 const commands = { start, up, down };
-const command = /** @type {keyof typeof commands} */ (process.argv[2]);
-if (!commands[command]) {
+const command = process.argv[2];
+if (command !== 'start' && command !== 'up' && command !== 'down') {
   console.error('usage: node scripts/stack.mjs start|up|down');
   process.exit(2);
 }
 commands[command]()
-  // The pm2 client can keep the event loop alive after its daemon is gone: leave explicitly.
+  // The pm2 client keeps the event loop alive after it disconnected: leave explicitly.
   .then(() => command !== 'start' && process.exit(0))
   .catch((error) => {
-  console.error(`[stack] ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+    console.error(`[stack] ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });

@@ -10,7 +10,9 @@ let passed = 0;
 let failed = 0;
 const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
 for (const file of files) {
-  const result = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+  /** @type {unknown} */
+  const parsed = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+  const result = /** @type {{ numPassedTests?: unknown, numFailedTests: number, numRuntimeErrorTestSuites?: number }} */ (parsed);
   // Only jest's results (a tier's --outputFile); tests may leave other JSON there (an exported trace).
   if (typeof result.numPassedTests !== 'number') continue;
   passed += result.numPassedTests;

@@ -11,8 +11,7 @@ import (
 // FerretDB 1.24's PostgreSQL backend pushes an equality filter down as jsonb containment,
 // `_jsonb->'field' @> $1`, but builds its indexes as btree on `(_jsonb->'field')`, which
 // containment cannot use: every lookup, even by _id, scans the whole table
-// (https://github.com/FerretDB/FerretDB/issues/4646; measured here: 8 ms for one findOne by _id
-// at 5,000 documents, 0.1 ms with the index below).
+// (https://github.com/FerretDB/FerretDB/issues/4646; the figures are in docs/performance.md).
 //
 // The fix the issue's reporter found: a GIN index on the same expression. An event trigger gives
 // every btree index FerretDB creates a GIN companion, so each index the application declares with
@@ -23,9 +22,8 @@ import (
 //
 // FerretDB also passes the field name as a parameter (`_jsonb->$1 @> $2`) of a prepared statement.
 // Once PostgreSQL switches such a statement to a generic plan, `_jsonb->$1` no longer matches any
-// expression index and every lookup scans again (seen with auto_explain: 15-28 ms seq scans under
-// load). plan_cache_mode = force_custom_plan, set for FerretDB's database only, plans each execution
-// with the field name known.
+// expression index and every lookup scans again. plan_cache_mode = force_custom_plan, set for
+// FerretDB's database only, plans each execution with the field name known.
 const customPlansSQL = `
 DO $do$ BEGIN
   EXECUTE format('ALTER DATABASE %I SET plan_cache_mode = force_custom_plan', current_database());
