@@ -6,7 +6,6 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CommandApiModule } from '../app.module';
 import { CreateProposalHttpController } from '../proposals/commands/create-proposal/create-proposal.http.controller';
-import type { CreateProposalRequestDto } from '../proposals/commands/create-proposal/create-proposal.request.dto';
 import type { ChangeResult } from '../proposals/proposal-changes';
 import type { ReplyStatus } from './idempotency-keys';
 
@@ -65,7 +64,7 @@ describe('Idempotency-Key on POST /proposals against real PostgreSQL (the comman
 
   /** POST /proposals as Nest hands it to the controller: the validated body, the headers, the reply. */
   const post = (body: ProposalRequest, key: string | undefined, reply = new RecordedReply()): Promise<ChangeResult> =>
-    controller.create(body as CreateProposalRequestDto, key, undefined, reply);
+    controller.create(body, key, undefined, reply);
 
   /** Runs `act`, expects it to reject with a ProblemException, and returns it for the `then` assertions. */
   async function problemFrom(act: Promise<unknown>): Promise<ProblemException> {
