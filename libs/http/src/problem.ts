@@ -113,9 +113,9 @@ export function isDependencyUnavailable(error: unknown): boolean {
   );
 }
 
-function problem(
+function problem<C extends string>(
   status: number,
-  code: string,
+  code: CatalogueCode<C>,
   detail: string,
   instance: string,
   errors: readonly FieldIssue[] = [],
