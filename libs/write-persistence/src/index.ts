@@ -2,4 +2,3 @@ export * from './schema';
 export * from './write-store';
 export * from './outbox-table';
 export * from './outbox-relay.store';
-export { CustomerRow } from './entities/customer.row';
