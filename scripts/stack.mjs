@@ -19,7 +19,7 @@ const PM2_HOME = (process.env.PM2_HOME ??= join(stateDir, 'pm2')); // the projec
 const say = (/** @type {string} */ line) => console.log(`[stack] ${line}`);
 const stackPidFile = join(runDir, 'stack.pid');
 /** A foreground stack is `node scripts/stack.mjs start`: its pid file is checked against that before a signal. */
-const isStack = (/** @type {string[]} */ argv) => argv[1]?.endsWith(join('scripts', 'stack.mjs')) ?? false;
+const isStack = (/** @type {string[]} */ argv) => argv[1]?.endsWith('stack.mjs') ?? false;
 /** pm2's daemon names itself in its process title: "PM2 v6.0.14: God Daemon (<PM2_HOME>)". */
 const isPm2Daemon = (/** @type {string[]} */ argv) => argv.join(' ').includes(`God Daemon (${PM2_HOME})`);
 const pm2Name = (/** @type {App} */ app) => `acme-${app.name}`;
@@ -243,7 +243,7 @@ if (command !== 'start' && command !== 'up' && command !== 'down') {
   process.exit(2);
 }
 commands[command]()
-  // The pm2 client keeps the event loop alive after it disconnected: leave explicitly.
+  // The pm2 client can keep the event loop alive after it disconnected: leave explicitly.
   .then(() => command !== 'start' && process.exit(0))
   .catch((error) => {
     console.error(`[stack] ${error instanceof Error ? error.message : String(error)}`);
