@@ -16,6 +16,7 @@ import {
 } from 'mongodb';
 import { COLLECTIONS, type CustomerProposalEntry, type DuplicateEvent, type InboxEntry, type ProposalView } from './views';
 import { setTimeout as sleep } from 'node:timers/promises';
+import pLimit from 'p-limit';
 
 export interface ReadModelCollections {
   proposals: Collection<ProposalView>;
@@ -151,15 +152,27 @@ export async function insertMissing<T extends Document>(collection: Collection<T
 export type Update<T> = { filter: Filter<T> } & ({ replacement: T } | { update: UpdateFilter<T> });
 
 /**
- * Runs each update as a command of its own, all at once (the driver's pool bounds how many are on the
- * wire), and returns how many matched. Not one bulk command: FerretDB v1 runs the statements of one
- * command one after another, so batches of 100 update events projected at 70/s with bulks of 20 and at
- * 187/s with separate commands (same machine, same run); and an update command of 50 statements or
- * more can hang it for good. MongoDB gives the same result either way.
+ * Update commands this process has on the wire at most. FerretDB v1 holds a PostgreSQL connection for
+ * each statement's read until its whole command ends (`defer` in a loop, its msg_update.go), and takes
+ * one more to write; its pool has 50 (`pool_max_conns`). So some 50 update statements waiting at once —
+ * in one command (a bulk of 50 hung here), or across commands and processes — can hold every connection
+ * while each waits for another, and the server hangs for good (with a pool of 2: one replace at a time
+ * ran, five at once hung). 8 per process keeps five subscribers and a rebuild below that.
+ */
+const UPDATES_IN_FLIGHT = 8;
+const updateSlots = pLimit(UPDATES_IN_FLIGHT);
+
+/**
+ * Runs each update as a command of its own — one statement, UPDATES_IN_FLIGHT at a time across the
+ * process — and returns how many matched. Not one bulk command: FerretDB runs a command's statements
+ * one after another (batches of 100 update events projected at 70/s in bulks of 20, at 187/s as
+ * separate commands, same machine, same run). MongoDB gives the same result either way.
  */
 export async function updateEach<T extends Document>(collection: Collection<T>, updates: readonly Update<T>[]): Promise<number> {
   const results = await Promise.all(
-    updates.map((u) => ('replacement' in u ? collection.replaceOne(u.filter, u.replacement as WithoutId<T>) : collection.updateOne(u.filter, u.update))),
+    updates.map((u) =>
+      updateSlots(() => ('replacement' in u ? collection.replaceOne(u.filter, u.replacement as WithoutId<T>) : collection.updateOne(u.filter, u.update))),
+    ),
   );
   return results.reduce((matched, r) => matched + r.matchedCount, 0);
 }
