@@ -37,10 +37,10 @@ export class ProblemDto {
 const WHY: Record<number, string> = {
   400: 'the request is invalid (`VALIDATION.FAILED` with field-level `errors`, or malformed JSON)',
   404: 'no such resource (`PROPOSAL.NOT_FOUND`, `CUSTOMER.NOT_FOUND`, …)',
-  409: 'a conflict (`PROPOSAL.VERSION_CONFLICT`: `expectedVersion` is stale; an `Idempotency-Key` reused with another body)',
+  409: 'a conflict (`PROPOSAL.VERSION_CONFLICT`: `expectedVersion` is stale)',
   413: 'the body is larger than BODY_LIMIT_BYTES',
   415: 'the body is not `application/json`',
-  422: 'a business rule refused it (`PROPOSAL.INVALID_TRANSITION`, `PROPOSAL.DUPLICATE_TRAVELLER`, …)',
+  422: 'a business rule refused it (`PROPOSAL.INVALID_TRANSITION`, `PROPOSAL.DUPLICATE_TRAVELLER`, …), or an `Idempotency-Key` was reused with another body (`IDEMPOTENCY.KEY_REUSED`)',
   500: 'an unexpected error (`INTERNAL`)',
   503: 'a backing service is unavailable (`DEPENDENCY.UNAVAILABLE`), or the read side has not caught up (`VIEW.NOT_CAUGHT_UP`, with Retry-After): retry shortly',
 };
