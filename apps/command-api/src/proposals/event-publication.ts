@@ -7,6 +7,12 @@ import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-mana
 import { Counter } from 'prom-client';
 import { COMMAND_API_CONFIG } from '../shared/tokens';
 
+const eventsStored = new Counter({
+  name: 'acme_events_stored_total',
+  help: 'Proposal changes committed by the command API (each with one event)',
+  labelNames: ['mode'],
+});
+
 /**
  * How a command's event leaves the write side — the lesson of the course in one class.
  *
@@ -16,12 +22,6 @@ import { COMMAND_API_CONFIG } from '../shared/tokens';
  *   without an event row, then `afterCommit` (which `record` schedules) publishes straight to
  *   RabbitMQ. If the broker is down at that moment the request still succeeds and the event is lost.
  */
-const eventsStored = new Counter({
-  name: 'acme_events_stored_total',
-  help: 'Proposal changes committed by the command API (each with one event)',
-  labelNames: ['mode'],
-});
-
 @Injectable()
 export class EventPublication implements OnModuleDestroy {
   private readonly logger = new Logger(EventPublication.name);
