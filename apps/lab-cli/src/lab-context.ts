@@ -60,7 +60,8 @@ export class LabContext {
   }
 
   get mongo(): Db {
-    this.mongoClient ??= new MongoClient(this.config.MONGO_URL, { serverSelectionTimeoutMS: 3_000 });
+    // A stopped MongoDB is the lab's fault to show (Lab 4a): say so within 2 s, not the driver's 30.
+    this.mongoClient ??= new MongoClient(this.config.MONGO_URL, { serverSelectionTimeoutMS: 2_000 });
     return this.mongoClient.db(this.config.MONGO_DB);
   }
 

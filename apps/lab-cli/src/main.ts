@@ -10,6 +10,7 @@ import { currentMode, switchMode } from './commands/mode';
 import { insertMalformedRow, parkedRows, redriveParked, replay } from './commands/outbox';
 import { reset } from './commands/reset';
 import { collectStatus, printStatus } from './commands/status';
+import { StatusProgress } from './commands/status-progress';
 import { LabContext } from './lab-context';
 import { control, settle, type Target } from './runtime';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -53,7 +54,8 @@ program
   .action(
     action(async (lab, options: { json?: boolean; watch?: boolean }) => {
       for (;;) {
-        const status = await collectStatus(lab);
+        const progress = new StatusProgress(options.json ? { write: () => true } : process.stderr);
+        const status = await collectStatus(lab, progress.track).finally(() => progress.stop());
         if (options.json) console.log(JSON.stringify(status, null, 2));
         else {
           if (options.watch) console.clear();
@@ -274,7 +276,11 @@ program
       const result = await load(lab, n, options.rate, options.updates);
       const rate = result.sentPerSecond;
       const behind = rate < options.rate * 0.9;
-      const why = result.throttled ? ': the command API could not keep up' : ': each update waits for the answer to the one before';
+      const why = result.throttled
+        ? ': the command API could not keep up'
+        : options.updates > 0
+          ? ': each update waits for the answer to the one before'
+          : ': this machine ran the pacing late (busy?)';
       console.log(
         `${pc.green('✓')} created ${result.created}, updated ${result.updated}, failed ${result.failed}, in ${result.seconds.toFixed(1)} s ` +
           `(${rate.toFixed(0)} requests/s sent of the ${options.rate}/s asked${behind ? why : ''})`,

@@ -100,13 +100,33 @@ async function readSide(db: Db) {
   return { proposals, applied, duplicateEvents: duplicates.length, duplicateDeliveries: duplicates.reduce((n, d) => n + d.count, 0) };
 }
 
-/** Reads the three stores at once; `answers` are the apps' /health answers the caller probed. */
-export async function readStatus(sources: StatusSources, answers: Partial<Record<LabApp, HealthAnswer | undefined>>, known: readonly LabApp[] = LAB_APPS): Promise<Omit<PipelineStatus, 'verdict'>> {
-  const [write, depths, read] = await Promise.all([attempt(() => writeSide(sources.pg)), attempt(() => sources.queues()), attempt(() => readSide(sources.mongo))]);
+/** What a read is of: a store, or an app's /health. */
+export type StatusPart = 'PostgreSQL' | 'RabbitMQ' | 'MongoDB' | LabApp;
+
+/** Sees each read start and settle (to show what a slow status waits for). */
+export type TrackRead = <T>(part: StatusPart, read: Promise<T>) => Promise<T>;
+
+/**
+ * Reads the three stores at once; `answers` are the apps' /health answers the caller probes — a
+ * promise, so that the probes and the store reads wait at the same time (a store or an app that is
+ * down makes each of them wait for its timeout: one after the other, that was twice as long).
+ */
+export async function readStatus(
+  sources: StatusSources,
+  answers: Partial<Record<LabApp, HealthAnswer | undefined>> | Promise<Partial<Record<LabApp, HealthAnswer | undefined>>>,
+  known: readonly LabApp[] = LAB_APPS,
+  track: TrackRead = (_part, read) => read,
+): Promise<Omit<PipelineStatus, 'verdict'>> {
+  const [write, depths, read, given] = await Promise.all([
+    attempt(() => track('PostgreSQL', writeSide(sources.pg))),
+    attempt(() => track('RabbitMQ', sources.queues())),
+    attempt(() => track('MongoDB', readSide(sources.mongo))),
+    answers,
+  ]);
   const health: PipelineStatus['health'] = {};
   const answered: PipelineStatus['answers'] = {};
   for (const app of known) {
-    const answer = answers[app];
+    const answer = given[app];
     health[app] = answer?.ok ?? false;
     if (answer) answered[app] = answer;
   }

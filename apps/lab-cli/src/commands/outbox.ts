@@ -1,11 +1,20 @@
-import { OutboxRelayStore, type ParkedRow } from '@acme/write-persistence';
+import type { ParkedRow } from '@acme/write-persistence';
 import type { LabContext } from '../lab-context';
+
+/**
+ * The outbox store, loaded when a command needs it: its lib brings TypeORM, which takes about 2 s to
+ * load — every other lab command (status above all) would wait for it at each start.
+ */
+async function outboxStore(lab: LabContext) {
+  const { OutboxRelayStore } = await import('@acme/write-persistence');
+  return new OutboxRelayStore(lab.pg);
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The duplicate lab: mark events unprocessed so the relay publishes them again. */
 export async function replay(lab: LabContext, target: { eventId?: string | undefined; last?: number | undefined }): Promise<number[]> {
-  const store = new OutboxRelayStore(lab.pg);
+  const store = await outboxStore(lab);
   if (target.last !== undefined) return store.replay({ last: target.last });
   if (target.eventId && /^\d{1,15}$/.test(target.eventId)) return store.replay({ eventId: Number(target.eventId) });
   if (target.eventId && UUID.test(target.eventId)) return store.replay({ eventGuid: target.eventId });
@@ -13,8 +22,8 @@ export async function replay(lab: LabContext, target: { eventId?: string | undef
 }
 
 /** Rows the relay parked (malformed, or failing RELAY_MAX_ATTEMPTS times), with their reasons. */
-export function parkedRows(lab: LabContext, limit: number): Promise<ParkedRow[]> {
-  return new OutboxRelayStore(lab.pg).parked(limit);
+export async function parkedRows(lab: LabContext, limit: number): Promise<ParkedRow[]> {
+  return (await outboxStore(lab)).parked(limit);
 }
 
 /** Gives parked rows back to the relay (after a fix): all, or the event_ids given. */
@@ -24,7 +33,7 @@ export async function redriveParked(lab: LabContext, target: { all: boolean; eve
     if (!/^\d{1,15}$/.test(id)) throw new Error(`not an outbox event_id: ${id}`);
     return Number(id);
   });
-  return new OutboxRelayStore(lab.pg).redriveParked(target.all ? { all: true } : { eventIds: ids });
+  return (await outboxStore(lab)).redriveParked(target.all ? { all: true } : { eventIds: ids });
 }
 
 /** The outbox poison lab: a row written by hand that breaks the event contract, as a student might. */

@@ -1,17 +1,21 @@
 import { TOPOLOGY } from '@acme/contracts';
-import { readStatus, LAB_APPS, probeHealth, queueCounts, verdictOf, type LabApp, type PipelineStatus } from '@acme/lab-core';
+import { readStatus, LAB_APPS, probeHealth, queueCounts, verdictOf, type LabApp, type PipelineStatus, type TrackRead } from '@acme/lab-core';
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import type { LabContext } from '../lab-context';
 
 export type { PipelineStatus } from '@acme/lab-core';
 
-/** The system as it is now, and the lab verdict on it (the same one the lab page shows). */
-export async function collectStatus(lab: LabContext): Promise<PipelineStatus> {
+/**
+ * The system as it is now, and the lab verdict on it (the same one the lab page shows). The apps'
+ * health and the three stores are read at the same time; `track` sees each read (the progress line).
+ */
+export async function collectStatus(lab: LabContext, track?: TrackRead): Promise<PipelineStatus> {
   // Under compose the workers' health ports are not published at fixed host ports (they scale).
   const known = LAB_APPS.filter((app) => lab.config.ACME_RUNTIME === 'local' || app === 'command-api' || app === 'query-api');
-  const answers = Object.fromEntries(await Promise.all(known.map(async (app) => [app, await probeHealth(lab.url(app))] as const)));
-  const status = await readStatus({ pg: lab.pg, queues: async () => queueCounts(await lab.amqp()), mongo: lab.mongo }, answers, known);
+  const see: TrackRead = track ?? ((_part, read) => read);
+  const answers = Promise.all(known.map(async (app) => [app, await see(app, probeHealth(lab.url(app)))] as const)).then((pairs) => Object.fromEntries(pairs));
+  const status = await readStatus({ pg: lab.pg, queues: async () => queueCounts(await lab.amqp()), mongo: lab.mongo }, answers, known, see);
   return { ...status, verdict: verdictOf(status) };
 }
 

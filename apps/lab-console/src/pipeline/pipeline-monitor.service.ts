@@ -147,15 +147,25 @@ export class PipelineMonitor implements OnApplicationBootstrap, OnModuleDestroy 
 
   private async sample(): Promise<Snapshot> {
     const at = Date.now();
-    const [probes, depths, duplicates] = await Promise.all([
-      Promise.all(
-        APP_NAMES.map(async (app) => {
-          const [health, metrics] = await Promise.all([probeApp(this.url(app)), probeMetrics(this.url(app))]);
-          return { app, health, metrics };
-        }),
-      ),
-      this.rabbit.depths(),
+    const probing = Promise.all(
+      APP_NAMES.map(async (app) => {
+        const [health, metrics] = await Promise.all([probeApp(this.url(app)), probeMetrics(this.url(app))]);
+        return { app, health, metrics };
+      }),
+    );
+    const measuring = this.rabbit.depths();
+    // What is true of the stores now, judged by the one lab verdict (the CLI's `status` too) — read
+    // while the apps are probed: a store that is down and an app slow to say so wait at the same time.
+    const answers = probing.then((probes) => Object.fromEntries(probes.map(({ app, health }) => [app, health.answer])) as Partial<Record<AppName, HealthAnswer>>);
+    const queues = async () => {
+      const depths = await measuring;
+      return depths && { work: depths.work ?? 0, retry: depths.retry ?? 0, dlq: depths.dlq ?? 0, consumers: depths.consumers ?? 0 };
+    };
+    const [probes, depths, duplicates, system] = await Promise.all([
+      probing,
+      measuring,
       probeDuplicates(this.config.QUERY_API_URL),
+      readStatus({ pg: this.stores.pg, mongo: this.stores.mongo, queues }, answers),
     ]);
     // Read the DLQ only when there is something in it (a listing briefly holds the dead letters).
     const deadLetters = !depths ? undefined : (depths.dlq ?? 0) > 0 ? await this.rabbit.deadLetters(20).catch(() => undefined) : [];
@@ -163,10 +173,6 @@ export class PipelineMonitor implements OnApplicationBootstrap, OnModuleDestroy 
     const apps = Object.fromEntries(
       probes.map(({ app, health, metrics }): [AppName, AppStatus] => [app, { url: this.url(app), ...health.status, metrics: metrics !== undefined }]),
     ) as Record<AppName, AppStatus>;
-    // What is true of the stores now, judged by the one lab verdict (the CLI's `status` too).
-    const answers = Object.fromEntries(probes.map(({ app, health }) => [app, health.answer])) as Partial<Record<AppName, HealthAnswer>>;
-    const queues = depths && { work: depths.work ?? 0, retry: depths.retry ?? 0, dlq: depths.dlq ?? 0, consumers: depths.consumers ?? 0 };
-    const system = await readStatus({ pg: this.stores.pg, mongo: this.stores.mongo, queues: () => Promise.resolve(queues) }, answers);
     const metrics = Object.fromEntries(probes.filter((p) => p.metrics).map((p) => [p.app, p.metrics])) as Partial<Record<AppName, MetricsPage>>;
 
     const previous = this.readings.at(-1);
