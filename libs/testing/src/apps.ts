@@ -22,7 +22,7 @@ export class RunningApp {
   private constructor(
     readonly name: AppName,
     readonly port: number,
-    private readonly env: Record<string, string>,
+    private env: Record<string, string>,
     private child: ChildProcess,
   ) {}
 
@@ -67,6 +67,12 @@ export class RunningApp {
     this.stopping = false;
     this.capture();
     if (options.waitHealthy !== false) await this.waitHealthy();
+  }
+
+  /** Restarts with `env` added to its environment from then on (a setting changed, then the app restarted). */
+  async restartWith(env: Record<string, string>, options: { waitHealthy?: boolean } = {}): Promise<void> {
+    this.env = { ...this.env, ...env };
+    await this.restart(options);
   }
 
   async stop(): Promise<void> {

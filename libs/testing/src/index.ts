@@ -6,3 +6,4 @@ export * from './apps';
 export * from './events';
 export * from './pipeline';
 export * from './toxiproxy';
+export * from './lab-console';

@@ -86,3 +86,18 @@ export async function queueDepth(vhost: TestVhost, queue: string): Promise<numbe
     await connection.close();
   }
 }
+
+/**
+ * Fault injection for one test's vhost only: its connections are closed and new ones refused, as if
+ * the broker were down, while the shared broker keeps serving everyone else. Pair with `reopenVhost`.
+ */
+export async function closeVhost(vhost: TestVhost, reason = 'test: RabbitMQ outage'): Promise<void> {
+  const user = decodeURIComponent(new URL(vhost.url).username || 'guest');
+  await rabbitmqctl('clear_permissions', '-p', vhost.name, user);
+  await rabbitmqctl('close_all_connections', '-p', vhost.name, '--limit', '1000', reason);
+}
+
+export async function reopenVhost(vhost: TestVhost): Promise<void> {
+  const user = decodeURIComponent(new URL(vhost.url).username || 'guest');
+  await rabbitmqctl('set_permissions', '-p', vhost.name, user, '.*', '.*', '.*');
+}
