@@ -153,11 +153,10 @@ export type Update<T> = { filter: Filter<T> } & ({ replacement: T } | { update: 
 
 /**
  * Update commands this process has on the wire at most. FerretDB v1 holds a PostgreSQL connection for
- * each statement's read until its whole command ends (`defer` in a loop, its msg_update.go), and takes
- * one more to write; its pool has 50 (`pool_max_conns`). So some 50 update statements waiting at once —
- * in one command (a bulk of 50 hung here), or across commands and processes — can hold every connection
- * while each waits for another, and the server hangs for good (with a pool of 2: one replace at a time
- * ran, five at once hung). 8 per process keeps five subscribers and a rebuild below that.
+ * each statement's read until its whole command ends, and takes one more to write; its pool has 50. So
+ * some 50 update statements waiting at once — in one command, or across commands and processes — can
+ * hold every connection while each waits for another, and the server hangs for good
+ * (docs/ferretdb.md). 8 per process keeps five subscribers and a rebuild below that.
  */
 const UPDATES_IN_FLIGHT = 8;
 const updateSlots = pLimit(UPDATES_IN_FLIGHT);
@@ -165,8 +164,7 @@ const updateSlots = pLimit(UPDATES_IN_FLIGHT);
 /**
  * Runs each update as a command of its own — one statement, UPDATES_IN_FLIGHT at a time across the
  * process — and returns how many matched. Not one bulk command: FerretDB runs a command's statements
- * one after another (batches of 100 update events projected at 70/s in bulks of 20, at 187/s as
- * separate commands, same machine, same run). MongoDB gives the same result either way.
+ * one after another, while separate commands run side by side. MongoDB gives the same result either way.
  */
 export async function updateEach<T extends Document>(collection: Collection<T>, updates: readonly Update<T>[]): Promise<number> {
   const results = await Promise.all(

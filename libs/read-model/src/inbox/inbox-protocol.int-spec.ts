@@ -93,7 +93,7 @@ describe('the inbox protocol, model-based (fast-check, real MongoDB-compatible s
     /**
      * Increments FerretDB may lose per event id: its `$inc` reads, then writes (like its conditional
      * replace), so when two subscribers log the same duplicate at the same moment one increment can be
-     * lost (measured: 8 clients, 400 increments, count 203). The entry itself is never lost.
+     * lost (docs/ferretdb.md). The entry itself is never lost.
      */
     const racedIncrements = new Map<string, number>();
     const a = new InboxProjector(mongo.db);
