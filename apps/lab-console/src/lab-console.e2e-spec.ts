@@ -1,7 +1,7 @@
 import { TOPOLOGY } from '@acme/contracts';
 import { discardDeadLetters } from '@acme/messaging';
-import { freePort, http, repoRoot, TestPipeline, waitFor } from '@acme/testing';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { http, LabConsoleProcess, repoRoot, TestPipeline, waitFor } from '@acme/testing';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,69 +12,15 @@ const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = join(repoRoot, 'test-results');
 const rabbitmqctl = (...args: string[]) => promisify(execFile)('rabbitmqctl', ['-q', ...args], { timeout: 60_000 });
 
-/** The built lab console as a process (RunningApp knows only the four pipeline apps). */
-class ConsoleProcess {
-  output = '';
-  private constructor(
-    readonly url: string,
-    private readonly child: ChildProcess,
-  ) {
-    const append = (chunk: Buffer) => {
-      this.output = (this.output + chunk.toString()).slice(-20_000);
-    };
-    child.stdout?.on('data', append);
-    child.stderr?.on('data', append);
-  }
-
-  static async start(pipeline: TestPipeline): Promise<ConsoleProcess> {
-    const port = await freePort();
-    const child = spawn(process.execPath, [join(repoRoot, 'dist/apps/lab-console/src/main.js')], {
-      env: {
-        ...process.env,
-        LOG_LEVEL: 'warn',
-        LAB_CONSOLE_PORT: String(port),
-        AMQP_URL: pipeline.env.AMQP_URL!,
-        DATABASE_URL: pipeline.env.DATABASE_URL!,
-        MONGO_URL: pipeline.env.MONGO_URL!,
-        MONGO_DB: pipeline.env.MONGO_DB!,
-        COMMAND_API_URL: pipeline.commandApi.url,
-        QUERY_API_URL: pipeline.queryApi.url,
-        EVENT_PROCESSOR_URL: pipeline.processors[0]!.url,
-        PROPOSAL_SUBSCRIBER_URL: pipeline.subscribers[0]!.url,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const app = new ConsoleProcess(`http://127.0.0.1:${port}`, child);
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`lab-console exited: ${app.output}`);
-        return (await fetch(`${app.url}/health`)).ok;
-      },
-      'the lab console to be healthy',
-      30_000,
-      100,
-    );
-    return app;
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      this.child.once('exit', () => resolve());
-      this.child.kill('SIGTERM');
-    });
-  }
-}
-
 describe('lab console: the live pipeline page', () => {
   let pipeline: TestPipeline;
-  let labConsole: ConsoleProcess;
+  let labConsole: LabConsoleProcess;
 
   const snapshot = async (): Promise<Snapshot> => (await http('GET', `${labConsole.url}/api/snapshot`)).body as Snapshot;
 
   beforeAll(async () => {
     pipeline = await TestPipeline.start();
-    labConsole = await ConsoleProcess.start(pipeline);
+    labConsole = await LabConsoleProcess.start(pipeline);
   });
 
   afterAll(async () => {
