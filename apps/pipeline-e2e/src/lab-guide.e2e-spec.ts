@@ -198,15 +198,16 @@ describe('the lab guide, followed step by step (docs/labs.md)', () => {
         expect(shown.system.views).toBeNull(); // n/a: the store does not answer
         await screenshot('lab4a-mongo-down.png', 'STUCK');
 
-        // `status` with MongoDB down: its reads wait at the same time (it took ~5 s when the apps' health
-        // was read first and MongoDB after), and on a terminal it says what it waits for
+        // `status` with MongoDB down: its reads wait at the same time (measured ~2.2 s beyond the CLI's
+        // start; 4.9–5.7 s when the apps' health was read first and MongoDB after), and on a terminal
+        // it says what it waits for
         const timed = async (...args: string[]) => {
           const started = Date.now();
           await runner.lab(...args);
           return Date.now() - started;
         };
         const startUp = await timed('status', '--help'); // the CLI's own start, on this machine now
-        expect((await timed('status')) - startUp).toBeLessThan(3_500);
+        expect((await timed('status')) - startUp).toBeLessThan(4_000);
         expect(await runner.labOnTerminal('status')).toMatch(/reading the pipeline \(\d+\.\d s\): waiting for [^\r\n]*MongoDB/);
       }
     });
