@@ -254,10 +254,14 @@ describe('lab console: the live pipeline page', () => {
         packageId: 'BAHAMA5NIGHT@COCOCLUB',
         pax: [{ firstName: 'Uma', lastName: 'Routable', age: 33 }],
       });
-    const verdictMatching = (pattern: RegExp, what: string) =>
+    /**
+     * The first snapshot whose verdict matches and that `also` holds for. The page reads the apps and
+     * the stores at the same time, so one sample may catch a change in one source and not yet the other.
+     */
+    const verdictMatching = (pattern: RegExp, what: string, also: (s: Snapshot) => boolean = () => true) =>
       waitFor(async () => {
         const s = await snapshot();
-        return pattern.test(s.verdict.why) && s;
+        return pattern.test(s.verdict.why) && also(s) && s;
       }, what, 20_000, 200);
 
     it('says events are unroutable while no queue is bound, never "catching up", and in sync once bound again (Lab 6)', async () => {
@@ -291,7 +295,7 @@ describe('lab console: the live pipeline page', () => {
       );
       try {
         expect((await createProposal()).status).toBe(201);
-        const s = await verdictMatching(/parked/, 'the verdict to name the parked row');
+        const s = await verdictMatching(/parked/, 'the verdict and the relay to name the parked row', (x) => x.outbox.parked === 1);
         expect(s.outbox).toMatchObject({ parked: 1, backlog: 0 });
         expect(s.verdict).toEqual({ state: 'stuck', why: expect.stringMatching(/^1 outbox row\(s\) parked: .*npm run lab -- outbox redrive --all/) });
         expect(s.system).toMatchObject({ outboxParked: 1, outboxWaiting: 0 });
