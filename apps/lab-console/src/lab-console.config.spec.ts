@@ -51,4 +51,14 @@ describe('lab console configuration', () => {
   it('drops a trailing slash so paths can be appended (compose: http://query-api:3001/)', () => {
     expect(loadLabConsoleConfig({ ...stores, AMQP_URL: 'amqp://rabbitmq', QUERY_API_URL: 'http://query-api:3001/' }).QUERY_API_URL).toBe('http://query-api:3001');
   });
+
+  it("adds further instances of the workers (Lab 5's ports by default; a list, or none), and names a bad one", () => {
+    const base = { ...stores, AMQP_URL: 'amqp://rabbitmq' };
+    expect(loadLabConsoleConfig(base)).toMatchObject({ MORE_EVENT_PROCESSOR_URLS: ['http://127.0.0.1:3012'], MORE_PROPOSAL_SUBSCRIBER_URLS: ['http://127.0.0.1:3013'] });
+    expect(loadLabConsoleConfig({ ...base, MORE_PROPOSAL_SUBSCRIBER_URLS: 'http://a:1/, http://b:2', MORE_EVENT_PROCESSOR_URLS: '' })).toMatchObject({
+      MORE_EVENT_PROCESSOR_URLS: [],
+      MORE_PROPOSAL_SUBSCRIBER_URLS: ['http://a:1', 'http://b:2'],
+    });
+    expect(() => loadLabConsoleConfig({ ...base, MORE_PROPOSAL_SUBSCRIBER_URLS: 'localhost:3013' })).toThrow(/MORE_PROPOSAL_SUBSCRIBER_URLS: localhost:3013 is not an http:\/\/ URL/);
+  });
 });

@@ -9,6 +9,21 @@ const appUrl = (fallback: string) =>
     .transform((value) => value.replace(/\/+$/, ''))
     .default(fallback);
 
+/** More instances of a worker (Lab 5 runs a second relay and subscriber): comma-separated URLs, or none. */
+const moreUrls = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const urls = value.split(',').map((u) => u.trim().replace(/\/+$/, '')).filter(Boolean);
+      for (const url of urls) {
+        if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+          ctx.addIssue({ code: 'custom', message: `${url} is not an http:// URL (give comma-separated URLs, or nothing)` });
+        }
+      }
+      return urls;
+    });
+
 /**
  * The lab console reads the four apps over HTTP (health, metrics, the duplicate log), RabbitMQ over
  * AMQP (queue depths, the DLQ), and — read only, for what is true of the system now — the outbox in
@@ -26,6 +41,12 @@ export const labConsoleSchema = z.object({
   QUERY_API_URL: appUrl('http://127.0.0.1:3001'),
   EVENT_PROCESSOR_URL: appUrl('http://127.0.0.1:3002'),
   PROPOSAL_SUBSCRIBER_URL: appUrl('http://127.0.0.1:3003'),
+  /**
+   * Further instances whose counters the page adds to the first one's (where Lab 5 starts them). One
+   * that does not answer is simply not running; the verdict follows the first instance.
+   */
+  MORE_EVENT_PROCESSOR_URLS: moreUrls('http://127.0.0.1:3012'),
+  MORE_PROPOSAL_SUBSCRIBER_URLS: moreUrls('http://127.0.0.1:3013'),
 });
 
 export type LabConsoleConfig = z.infer<typeof labConsoleSchema>;

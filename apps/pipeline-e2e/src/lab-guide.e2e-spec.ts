@@ -1,4 +1,4 @@
-import { http, LabConsoleProcess, PrivateFerretDb, reopenVhost, repoRoot, TestPipeline, waitFor } from '@acme/testing';
+import { freePort, http, LabConsoleProcess, PrivateFerretDb, reopenVhost, repoRoot, TestPipeline, waitFor } from '@acme/testing';
 import { COLLECTIONS } from '@acme/read-model';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,9 +37,9 @@ interface PipelineStatus {
 interface Snapshot {
   verdict: { state: string; why: string };
   system: { proposals: number | null; outboxWaiting: number | null; views: number | null };
-  apps: Record<string, { health: string; failing: string[] }>;
+  apps: Record<string, { health: string; failing: string[]; instances: number }>;
   rabbit: { reachable: boolean; dlq: number | null };
-  read: { retried: number | null };
+  read: { retried: number | null; projected: number | null };
   deadLetters: { items: { reason: string }[] };
 }
 
@@ -56,9 +56,16 @@ describe('the lab guide, followed step by step (docs/labs.md)', () => {
   beforeAll(async () => {
     ferret = await PrivateFerretDb.start();
     pipeline = await TestPipeline.start({ mongoUrl: ferret.url });
-    labConsole = await LabConsoleProcess.start(pipeline);
+    // Lab 5's second relay and subscriber (the guide's 3012 and 3013) on ports chosen now, so that the
+    // page adds their counters up as it does for the guide's own ports.
+    const extraPorts = new Map([
+      [3012, await freePort()],
+      [3013, await freePort()],
+    ]);
+    const at = (guidePort: number) => `http://127.0.0.1:${extraPorts.get(guidePort)}`;
+    labConsole = await LabConsoleProcess.start(pipeline, { eventProcessors: [at(3012)], subscribers: [at(3013)] });
     cwd = mkdtempSync(join(tmpdir(), 'acme-lab-guide-')); // no .env: the runner gives the CLI the pipeline's settings
-    runner = new GuideRunner(pipeline, ferret, cwd);
+    runner = new GuideRunner(pipeline, ferret, cwd, extraPorts);
     if (SHOTS && existsSync(CHROMIUM)) {
       const { chromium } = await import('playwright-core');
       browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
@@ -248,7 +255,17 @@ describe('the lab guide, followed step by step (docs/labs.md)', () => {
   }, 120_000);
 
   it('Lab 5: two relays and two subscribers, proposals with updates: every view at its last version, as on the write side', async () => {
-    const results = await runner.runBlock(part(guide, '5'));
+    let page: Snapshot | undefined;
+    const results = await runner.runBlock(part(guide, '5'), async (r) => {
+      if (r.step.command !== 'curl -s localhost:3003/health localhost:3013/health') return;
+      // While both subscribers run, the page adds up their counters (finding 8: it read only the first)
+      const [first, second] = (r.bodies as { counters: { projected: number } }[]).map((b) => b.counters.projected);
+      page = await waitFor(async () => {
+        const s = await snapshot();
+        return s.apps['proposal-subscriber']?.instances === 2 && s.read.projected === (first ?? 0) + (second ?? 0) && s;
+      }, 'the lab page to add up both subscribers', 10_000, 250);
+    });
+    expect(page?.apps['event-processor']?.instances).toBe(2);
 
     expect(stepOf(results, 'npm run lab -- load 100 --updates 2 --rate 100').stdout).toContain('created 100, updated 200, failed 0');
     expect(await status()).toMatchObject({ writeProposals: 100, readProposals: 100, appliedEvents: 300, duplicateEvents: 0, verdict: { state: 'in sync' } });

@@ -26,8 +26,8 @@ export class RunningApp {
     private child: ChildProcess,
   ) {}
 
-  static async start(name: AppName, env: Record<string, string>, options: { waitHealthy?: boolean } = {}): Promise<RunningApp> {
-    const port = await freePort();
+  static async start(name: AppName, env: Record<string, string>, options: { waitHealthy?: boolean; port?: number } = {}): Promise<RunningApp> {
+    const port = options.port ?? (await freePort());
     const app = new RunningApp(name, port, env, spawnApp(name, port, env));
     app.capture();
     if (options.waitHealthy !== false) await app.waitHealthy();

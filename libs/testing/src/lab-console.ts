@@ -18,7 +18,8 @@ export class LabConsoleProcess {
     child.stderr?.on('data', append);
   }
 
-  static async start(pipeline: TestPipeline): Promise<LabConsoleProcess> {
+  /** `more`: URLs of further worker instances whose counters the page adds up (none unless given). */
+  static async start(pipeline: TestPipeline, more: { eventProcessors?: string[]; subscribers?: string[] } = {}): Promise<LabConsoleProcess> {
     const port = await freePort();
     const child = spawn(process.execPath, [join(repoRoot, 'dist/apps/lab-console/src/main.js')], {
       env: {
@@ -33,6 +34,8 @@ export class LabConsoleProcess {
         QUERY_API_URL: pipeline.queryApi.url,
         EVENT_PROCESSOR_URL: pipeline.processors[0]?.url ?? '',
         PROPOSAL_SUBSCRIBER_URL: pipeline.subscribers[0]?.url ?? '',
+        MORE_EVENT_PROCESSOR_URLS: (more.eventProcessors ?? []).join(','),
+        MORE_PROPOSAL_SUBSCRIBER_URLS: (more.subscribers ?? []).join(','),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -73,8 +73,8 @@ export const PAGE_SCRIPT = String.raw`
       var words = status.health === 'up' ? '' : status.health === 'down'
         ? ' · down' + (status.failing.length ? ' (' + status.failing.join(', ') + ')' : '')
         : ' · not running';
-      label.textContent = name + words;
-      pill.title = name + ' at ' + status.url + ': ' + status.health + (status.stuck ? ', stuck' : '') +
+      label.textContent = name + (status.instances > 1 ? ' ×' + status.instances : '') + words;
+      pill.title = name + ' at ' + status.url + (status.instances > 1 ? ' (counters: ' + status.instances + ' instances added up)' : '') + ': ' + status.health + (status.stuck ? ', stuck' : '') +
         (status.reason ? ' — ' + status.reason : '') + (status.metrics ? '' : ' (no /metrics)');
     }
   }

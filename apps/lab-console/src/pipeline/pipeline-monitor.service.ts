@@ -3,7 +3,7 @@ import type { LabConsoleConfig } from '../lab-console.config';
 import { LAB_CONSOLE_CONFIG } from '../tokens';
 import { readStatus, verdictOf, type HealthAnswer, type PipelineStatus } from '@acme/lab-core';
 import { probeApp, probeDuplicates, probeMetrics } from './app-probes';
-import type { HistogramData, MetricsPage } from './prometheus-text';
+import { MetricsPage, type HistogramData } from './prometheus-text';
 import { RabbitProbe } from './rabbit-probe';
 import { counterRate, histogramDelta, intervalQuantile, type CounterReading } from './rates';
 import { APP_NAMES, type AppName, type AppStatus, type Snapshot, type SystemCounts } from './snapshot';
@@ -19,6 +19,8 @@ type CounterName = 'stored' | 'storedOutbox' | 'storedDirect' | 'published' | 'p
 /** What one sample read from the apps' /metrics (null: the app or the metric was missing). */
 interface Reading extends Record<CounterName, number | null> {
   at: number;
+  /** Per app, the instances whose counters were added up (see counterRate). */
+  sources: Partial<Record<AppName, string>>;
   backlog: number | null;
   parked: number | null;
   lastLag: number | null;
@@ -28,12 +30,25 @@ interface Reading extends Record<CounterName, number | null> {
   lagP50: number | null;
 }
 
-function read(at: number, metrics: Partial<Record<AppName, MetricsPage>>): Omit<Reading, 'lagP50'> {
+/** The app whose /metrics each counter comes from. */
+const COUNTER_APP: Record<CounterName, AppName> = {
+  stored: 'command-api',
+  storedOutbox: 'command-api',
+  storedDirect: 'command-api',
+  published: 'event-processor',
+  projected: 'proposal-subscriber',
+  duplicates: 'proposal-subscriber',
+  deadLettered: 'proposal-subscriber',
+  retried: 'proposal-subscriber',
+};
+
+function read(at: number, metrics: Partial<Record<AppName, MetricsPage>>, sources: Reading['sources']): Omit<Reading, 'lagP50'> {
   const command = metrics['command-api'];
   const processor = metrics['event-processor'];
   const subscriber = metrics['proposal-subscriber'];
   return {
     at,
+    sources,
     stored: command?.value('acme_events_stored_total') ?? null,
     storedOutbox: command?.value('acme_events_stored_total', { mode: 'outbox' }) ?? null,
     storedDirect: command?.value('acme_events_stored_total', { mode: 'direct' }) ?? null,
@@ -145,12 +160,21 @@ export class PipelineMonitor implements OnApplicationBootstrap, OnModuleDestroy 
     }[app];
   }
 
+  /** Further instances of a worker, whose counters are added to the first one's. */
+  private moreUrls(app: AppName): string[] {
+    if (app === 'event-processor') return this.config.MORE_EVENT_PROCESSOR_URLS;
+    if (app === 'proposal-subscriber') return this.config.MORE_PROPOSAL_SUBSCRIBER_URLS;
+    return [];
+  }
+
   private async sample(): Promise<Snapshot> {
     const at = Date.now();
     const probing = Promise.all(
       APP_NAMES.map(async (app) => {
-        const [health, metrics] = await Promise.all([probeApp(this.url(app)), probeMetrics(this.url(app))]);
-        return { app, health, metrics };
+        const [health, ...pages] = await Promise.all([probeApp(this.url(app)), ...[this.url(app), ...this.moreUrls(app)].map((url) => probeMetrics(url))]);
+        const answered = pages.filter((page) => page !== undefined);
+        const sources = [this.url(app), ...this.moreUrls(app)].filter((_, i) => pages[i] !== undefined).join(' ');
+        return { app, health, metrics: answered.length > 0 ? MetricsPage.combine(answered) : undefined, firstAnswered: pages[0] !== undefined, instances: answered.length, sources };
       }),
     );
     const measuring = this.rabbit.depths();
@@ -171,20 +195,22 @@ export class PipelineMonitor implements OnApplicationBootstrap, OnModuleDestroy 
     const deadLetters = !depths ? undefined : (depths.dlq ?? 0) > 0 ? await this.rabbit.deadLetters(20).catch(() => undefined) : [];
 
     const apps = Object.fromEntries(
-      probes.map(({ app, health, metrics }): [AppName, AppStatus] => [app, { url: this.url(app), ...health.status, metrics: metrics !== undefined }]),
+      probes.map(({ app, health, firstAnswered, instances }): [AppName, AppStatus] => [app, { url: this.url(app), instances, ...health.status, metrics: firstAnswered }]),
     ) as Record<AppName, AppStatus>;
     const metrics = Object.fromEntries(probes.filter((p) => p.metrics).map((p) => [p.app, p.metrics])) as Partial<Record<AppName, MetricsPage>>;
 
     const previous = this.readings.at(-1);
-    const current = read(at, metrics);
-    const reading: Reading = { ...current, lagP50: p50Since(current.lag, previous, (r) => r.lag) };
+    const current = read(at, metrics, Object.fromEntries(probes.map((p) => [p.app, p.sources])));
+    // A subscriber that started or stopped changes what the summed histogram holds: no p50 for that step.
+    const sameSubscribers = previous?.sources['proposal-subscriber'] === current.sources['proposal-subscriber'];
+    const reading: Reading = { ...current, lagP50: sameSubscribers ? p50Since(current.lag, previous, (r) => r.lag) : null };
     this.readings.push(reading);
     while ((this.readings[0]?.at ?? at) < at - HISTORY_MS) this.readings.shift();
 
     const windowStart = this.readings.find((r) => r !== reading && r.at >= at - RATE_WINDOW_MS) ?? previous;
     const rate = (counter: CounterName) =>
       counterRate(
-        this.readings.map((r): CounterReading => ({ at: r.at, value: r[counter] })),
+        this.readings.map((r): CounterReading => ({ at: r.at, value: r[counter], sources: r.sources[COUNTER_APP[counter]] })),
         at,
         RATE_WINDOW_MS,
       );

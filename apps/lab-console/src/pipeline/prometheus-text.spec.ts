@@ -85,4 +85,20 @@ describe('Prometheus text format', () => {
     expect(page.value('m')).toBeNull();
     expect(MetricsPage.parse('').value('anything')).toBeNull();
   });
+
+  it('adds up several instances of one app: counters, declared metrics and histogram buckets', () => {
+    const first = MetricsPage.parse(
+      ['# TYPE acme_events_projected_total counter', 'acme_events_projected_total 3', '# TYPE lag histogram', 'lag_bucket{le="1"} 1', 'lag_bucket{le="+Inf"} 2', 'lag_count 2', 'lag_sum 3'].join('\n'),
+    );
+    const second = MetricsPage.parse(
+      ['acme_events_projected_total 4', '# TYPE acme_duplicates_total counter', 'lag_bucket{le="1"} 2', 'lag_bucket{le="+Inf"} 2', 'lag_count 2', 'lag_sum 1'].join('\n'),
+    );
+
+    const both = MetricsPage.combine([first, second]);
+
+    expect(both.value('acme_events_projected_total')).toBe(7);
+    expect(both.value('acme_duplicates_total')).toBe(0); // declared by one of them only
+    expect(both.histogram('lag')).toEqual({ buckets: [{ le: 1, count: 3 }, { le: Infinity, count: 4 }], count: 4, sum: 4 });
+    expect(MetricsPage.combine([first]).value('acme_events_projected_total')).toBe(3);
+  });
 });

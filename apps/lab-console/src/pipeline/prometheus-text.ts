@@ -105,6 +105,14 @@ export class MetricsPage {
     private readonly declared: ReadonlySet<string>,
   ) {}
 
+  /** Several instances' pages as one: every counter, gauge and histogram adds up over them. */
+  static combine(pages: readonly MetricsPage[]): MetricsPage {
+    return new MetricsPage(
+      pages.flatMap((p) => p.samples),
+      new Set(pages.flatMap((p) => [...p.declared])),
+    );
+  }
+
   static parse(text: string): MetricsPage {
     const samples: Sample[] = [];
     const declared = new Set<string>();

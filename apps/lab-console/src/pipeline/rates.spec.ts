@@ -79,4 +79,16 @@ describe('percentiles of a histogram over an interval', () => {
     expect(histogramDelta(after, before)).toBe(after);
     expect(histogramDelta(after, null)).toBe(after);
   });
+
+  it('counts nothing across a step where the instances added up changed (a second subscriber started, then stopped)', () => {
+    const readings = [
+      { at: 0, value: 10, sources: 'a' },
+      { at: 1_000, value: 12, sources: 'a' },
+      { at: 2_000, value: 40, sources: 'a b' }, // b joined with 26 of its own
+      { at: 3_000, value: 44, sources: 'a b' },
+      { at: 4_000, value: 16, sources: 'a' }, // b stopped: the sum fell, nobody restarted
+      { at: 5_000, value: 18, sources: 'a' },
+    ];
+    expect(counterRate(readings, 5_000, 10_000)).toBeCloseTo((2 + 4 + 2) / 5);
+  });
 });

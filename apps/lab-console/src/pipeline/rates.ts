@@ -4,21 +4,25 @@ import type { Bucket, HistogramData } from './prometheus-text';
 export interface CounterReading {
   at: number; // ms since the epoch
   value: number | null;
+  /** Which instances the value adds up (their URLs); a step between different sets is not counted. */
+  sources?: string;
 }
 
 /**
  * Per-second rate of a counter over the readings of the last `windowMs`, computed from the deltas
  * between successive readings. A counter that went down means its app restarted (counters start again
- * at 0), so that step counts as the new value, as Prometheus' rate() does. Null with fewer than two
- * readings (an app that is down has no rate, which is different from a rate of 0).
+ * at 0), so that step counts as the new value, as Prometheus' rate() does. A step across which the
+ * instances summed changed (one started or stopped) counts nothing: the sum jumped, nobody worked.
+ * Null with fewer than two readings (an app that is down has no rate, which is different from a rate of 0).
  */
 export function counterRate(readings: readonly CounterReading[], now: number, windowMs: number): number | null {
-  const known = readings.filter((r): r is { at: number; value: number } => r.value !== null && r.at >= now - windowMs && r.at <= now);
+  const known = readings.filter((r): r is CounterReading & { value: number } => r.value !== null && r.at >= now - windowMs && r.at <= now);
   const first = known[0];
   const last = known.at(-1);
   if (!first || !last || last.at <= first.at) return null;
   let increase = 0;
   for (let i = 1; i < known.length; i++) {
+    if (known[i]!.sources !== known[i - 1]!.sources) continue;
     const previous = known[i - 1]!.value;
     const current = known[i]!.value;
     increase += current >= previous ? current - previous : current;

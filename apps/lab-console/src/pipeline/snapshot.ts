@@ -11,6 +11,8 @@ export type AppHealth = 'up' | 'down' | 'unreachable';
 
 export interface AppStatus {
   url: string;
+  /** Instances whose /metrics answered (the first one's URL above, and any further ones): the counters add them up. */
+  instances: number;
   health: AppHealth;
   /** The dependency checks that are down, e.g. ["rabbitmq"]. */
   failing: string[];

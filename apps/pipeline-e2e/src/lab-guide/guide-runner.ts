@@ -49,6 +49,8 @@ export class GuideRunner {
     private readonly pipeline: TestPipeline,
     private readonly ferret: PrivateFerretDb,
     cwd: string,
+    /** Where a further instance the guide starts on its port N listens (chosen up front, so the page can watch it). */
+    private readonly extraPorts: ReadonlyMap<number, number> = new Map(),
   ) {
     this.cwd = cwd;
     mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
@@ -121,7 +123,7 @@ export class GuideRunner {
     const start = /^([A-Z_]+_PORT)=(\d+) node dist\/apps\/([a-z-]+)\/src\/main\.js & (\w+)=\$!$/.exec(command);
     if (start) {
       const [, , port, app, variable] = start;
-      const instance = await RunningApp.start(app as AppName, this.pipeline.env);
+      const instance = await RunningApp.start(app as AppName, this.pipeline.env, { port: this.extraPorts.get(Number(port)) });
       this.extra.set(Number(port), instance);
       this.byVariable.set(variable ?? '', instance);
       return done();
