@@ -89,7 +89,8 @@ export async function ensureIndexes(db: Db): Promise<void> {
     });
   }
   await c.inbox.createIndex({ proposalId: 1, version: 1 }, { unique: true, name: 'proposalId_version_unique' }).catch(async (error: unknown) => {
-    throw (await InboxNotUnique.find(c.inbox)) ?? error;
+    // Why it failed, if it is that; otherwise (MongoDB away, say) the failure itself.
+    throw (await InboxNotUnique.find(c.inbox).catch(() => undefined)) ?? error;
   });
   await c.inbox.createIndex({ eventId: 1 }, { unique: true, name: 'eventId_unique' });
   await c.proposals.createIndex({ customerId: 1, _id: 1 }, { name: 'customer_id' });
