@@ -43,7 +43,10 @@ describe('the read side started while MongoDB is down', () => {
     const view = await waitFor(async () => {
       const res = await http('GET', `${pipeline.queryApi.url}/proposals/${id}`);
       return res.status === 200 && res.body;
-    }, 'the proposal on the read side', 30_000, 200);
+    }, 'the proposal on the read side', 30_000, 200).catch((error: Error) => {
+      const tail = (app: { output: string }) => app.output.split('\n').slice(-25).join('\n');
+      throw new Error(`${error.message}\n--- proposal-subscriber ---\n${tail(pipeline.subscribers[0]!)}\n--- query-api ---\n${tail(pipeline.queryApi)}`);
+    });
     expect(view).toMatchObject({ proposalId: id, version: 1 });
     await pipeline.subscribers[0]!.waitHealthy();
     await pipeline.queryApi.waitHealthy();

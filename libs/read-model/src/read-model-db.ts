@@ -81,6 +81,27 @@ export async function connectWhenMongoAnswers(
  */
 export async function ensureIndexes(db: Db): Promise<void> {
   const c = collectionsOf(db);
+  // Two processes making the collections at once (the subscriber and query-api, when MongoDB comes
+  // up) can fail each other on FerretDB ("relation … already exists"): one more try then succeeds.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await makeIndexes(c);
+    } catch (error) {
+      if (error instanceof InboxNotUnique || isMongoUnavailable(error)) throw error;
+      if (attempt === 3) throw new IndexesNotMade(error);
+      await sleep(200 * attempt);
+    }
+  }
+}
+
+/** The read side's indexes could not be made: without them no event can be decided (not the events' fault). */
+export class IndexesNotMade extends Error {
+  constructor(cause: unknown) {
+    super(`the read side's indexes could not be made (${cause instanceof Error ? cause.message : String(cause)}); events wait until they are`, { cause });
+  }
+}
+
+async function makeIndexes(c: ReadModelCollections): Promise<void> {
   // Before the inbox was the decision this index was not unique; its name is kept free of the new one.
   if ((await c.inbox.indexes().catch(() => [])).some((index) => index.name === 'proposal_version' && !index.unique)) {
     // Another process (query-api, a second subscriber) may drop it at the same moment.
@@ -177,12 +198,13 @@ export async function updateEach<T extends Document>(collection: Collection<T>, 
 }
 
 /**
- * MongoDB cannot be used now — it is away, or its inbox cannot decide (InboxNotUnique). Not the
+ * MongoDB cannot be used now — it is away, or its inbox cannot decide (InboxNotUnique, IndexesNotMade). Not the
  * message's fault: retry without counting it against the message.
  */
 export function isMongoUnavailable(error: unknown): boolean {
   return (
     error instanceof InboxNotUnique ||
+    error instanceof IndexesNotMade ||
     error instanceof MongoNetworkError ||
     error instanceof MongoServerSelectionError ||
     error instanceof MongoNotConnectedError ||
