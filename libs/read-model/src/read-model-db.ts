@@ -170,6 +170,31 @@ export async function insertMissing<T extends Document>(collection: Collection<T
   }
 }
 
+/**
+ * How long one MongoDB operation (or one batch of them) may take before it counts as MongoDB gone.
+ * Longer than the driver's socket timeout; needed because an operation in flight while FerretDB is
+ * killed can stay pending for good, which would hold its place (and everything queued behind it).
+ */
+export const MONGO_OPERATION_DEADLINE_MS = 15_000;
+
+/** An operation that neither answered nor failed within its deadline: treated as MongoDB unavailable. */
+export class MongoOperationHung extends Error {}
+
+/** `work`, or a MongoOperationHung rejection once `ms` have passed without it settling. */
+export async function withinDeadline<T>(work: Promise<T>, what: string, ms = MONGO_OPERATION_DEADLINE_MS): Promise<T> {
+  const timer = new AbortController();
+  try {
+    return await Promise.race([
+      work,
+      sleep(ms, undefined, { signal: timer.signal }).then(() => {
+        throw new MongoOperationHung(`${what}: no answer from MongoDB within ${ms} ms`);
+      }),
+    ]);
+  } finally {
+    timer.abort();
+  }
+}
+
 /** One update: a filter and either a replacement document or update operators. */
 export type Update<T> = { filter: Filter<T> } & ({ replacement: T } | { update: UpdateFilter<T> });
 
@@ -191,7 +216,10 @@ const updateSlots = pLimit(UPDATES_IN_FLIGHT);
 export async function updateEach<T extends Document>(collection: Collection<T>, updates: readonly Update<T>[]): Promise<number> {
   const results = await Promise.all(
     updates.map((u) =>
-      updateSlots(() => ('replacement' in u ? collection.replaceOne(u.filter, u.replacement as WithoutId<T>) : collection.updateOne(u.filter, u.update))),
+      // Bounded, so that an update that never settles cannot keep its slot for good.
+      updateSlots(() =>
+        withinDeadline('replacement' in u ? collection.replaceOne(u.filter, u.replacement as WithoutId<T>) : collection.updateOne(u.filter, u.update), `update of ${collection.collectionName}`),
+      ),
     ),
   );
   return results.reduce((matched, r) => matched + r.matchedCount, 0);
@@ -205,6 +233,7 @@ export function isMongoUnavailable(error: unknown): boolean {
   return (
     error instanceof InboxNotUnique ||
     error instanceof IndexesNotMade ||
+    error instanceof MongoOperationHung ||
     error instanceof MongoNetworkError ||
     error instanceof MongoServerSelectionError ||
     error instanceof MongoNotConnectedError ||

@@ -1,5 +1,5 @@
 import { HEADERS, parseProposalEvent, TOPOLOGY, type ProposalEvent } from '@acme/contracts';
-import { isMongoUnavailable, type InboxOutcome, type InboxProjector } from '@acme/read-model';
+import { isMongoUnavailable, withinDeadline, type InboxOutcome, type InboxProjector } from '@acme/read-model';
 import { inSpanFrom, SpanKind } from '@acme/telemetry';
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import { Counter, Gauge, Histogram } from 'prom-client';
@@ -163,7 +163,9 @@ export class ProjectViewsWhenProposalEventArrives {
   private async projectAndSettle(batch: Delivery[]): Promise<void> {
     let outcomes: InboxOutcome[];
     try {
-      outcomes = await this.projector.project(batch.map((d) => d.event));
+      // Bounded: a write in flight while MongoDB was killed can stay pending for good, and one batch in
+      // flight would then stop the subscriber. Past the deadline it is "MongoDB unavailable": retried.
+      outcomes = await withinDeadline(this.projector.project(batch.map((d) => d.event)), `projecting ${batch.length} event(s)`);
       this.mongoIsBack();
     } catch (error) {
       // MongoDB being away is not the messages' fault: retry without counting an attempt.
