@@ -77,6 +77,19 @@ class OtlpReceiver {
 const attribute = (span: Span, key: string) => span.attributes?.find((a) => a.key === key)?.value;
 const millis = (s: Span) => (Number(BigInt(s.endTimeUnixNano) - BigInt(s.startTimeUnixNano)) / 1e6).toFixed(1);
 
+/** The spans the test names, picked from one trace's spans; undefined while any of them is still missing. */
+function traceOf(spans: Span[]) {
+  const request = spans.find((s) => s.service === 'command-api' && s.kind === SERVER);
+  const transaction = spans.find((s) => s.service === 'command-api' && s.name.startsWith('write transaction'));
+  const inserts = spans.filter((s) => s.service === 'command-api' && /INSERT/i.test(attribute(s, 'db.query.text')?.stringValue ?? attribute(s, 'db.statement')?.stringValue ?? s.name));
+  const publish = spans.find((s) => s.service === 'event-processor' && s.kind === PRODUCER);
+  const processing = spans.find((s) => s.service === 'proposal-subscriber' && s.kind === CONSUMER);
+  const mongoWrites = spans.filter((s) => s.service === 'proposal-subscriber' && s.parentSpanId !== undefined && s.parentSpanId === processing?.spanId);
+  const waitingRead = spans.find((s) => s.service === 'query-api' && s.kind === SERVER);
+  if (!request || !transaction || inserts.length === 0 || !publish || !processing || mongoWrites.length === 0 || !waitingRead) return undefined;
+  return { spans, request, transaction, inserts, publish, processing, mongoWrites, waitingRead };
+}
+
 describe('OpenTelemetry: one proposal, one trace across the processes', () => {
   let receiver: OtlpReceiver;
   let pipeline: TestPipeline;
@@ -112,37 +125,25 @@ describe('OpenTelemetry: one proposal, one trace across the processes', () => {
     const read = await http('GET', `${pipeline.queryApi.url}/proposals/${proposalId}?minVersion=1`, undefined, { traceparent });
     expect(read.status).toBe(200);
 
-    // Then the receiver gets that trace from all four apps
-    const spans = await waitFor(() => {
-      const mine = receiver.spans.filter((s) => s.traceId === traceId);
-      const services = new Set(mine.map((s) => s.service));
-      const found = ['command-api', 'event-processor', 'proposal-subscriber', 'query-api'].every((s) => services.has(s)) &&
-        mine.some((s) => s.service === 'proposal-subscriber' && s.kind === CONSUMER) && mine;
-      return Promise.resolve(found);
-    }, `spans of trace ${traceId} from the four apps`, 20_000, 200);
-
+    // Then the receiver gets that trace from all four apps. Each app exports on its own schedule, and
+    // a span is sent when it ends: the subscriber can project before the relay's confirm arrives, so
+    // the consumer's span can come before the publish's. Wait for every span the trace must hold.
+    const trace = await waitFor(() => Promise.resolve(traceOf(receiver.spans.filter((s) => s.traceId === traceId))), `the spans of trace ${traceId} from the four apps`, 20_000, 200);
+    const { spans, request, transaction, inserts, publish, processing, mongoWrites, waitingRead } = trace;
     const byId = new Map(spans.map((s) => [s.spanId, s]));
-    const request = spans.find((s) => s.service === 'command-api' && s.kind === SERVER);
-    const transaction = spans.find((s) => s.service === 'command-api' && s.name.startsWith('write transaction'));
-    const inserts = spans.filter((s) => s.service === 'command-api' && /INSERT/i.test(attribute(s, 'db.query.text')?.stringValue ?? attribute(s, 'db.statement')?.stringValue ?? s.name));
-    const publish = spans.find((s) => s.service === 'event-processor' && s.kind === PRODUCER);
-    const processing = spans.find((s) => s.service === 'proposal-subscriber' && s.kind === CONSUMER);
-    const mongoWrites = spans.filter((s) => s.service === 'proposal-subscriber' && s.parentSpanId === processing?.spanId);
-    const waitingRead = spans.find((s) => s.service === 'query-api' && s.kind === SERVER);
 
-    expect(request).toBeDefined();
     expect(transaction?.parentSpanId).toBe(request?.spanId);
     expect(inserts.length).toBeGreaterThanOrEqual(1);
     // The relay's publish continues the context stored in the outbox row: the request's span
     const [row] = await pipeline.db.query<{ traceparent: string }>("SELECT trace_headers->>'traceparent' AS traceparent FROM proposalevents WHERE proposal_id = $1", [proposalId]);
     expect(row?.traceparent.split('-')[2]).toBe(request?.spanId); // a span that exists, not a second continueTrace
     expect(publish?.parentSpanId).toBe(request?.spanId);
-    expect(attribute(publish!, 'acme.publish.outcome')?.stringValue).toBe('confirmed');
+    expect(attribute(publish, 'acme.publish.outcome')?.stringValue).toBe('confirmed');
     // The projection continues the publish, and MongoDB's operations are its children
     expect(processing?.parentSpanId).toBe(publish?.spanId);
     expect(mongoWrites.length).toBeGreaterThanOrEqual(1);
     // The read that waited for the projection is in the same trace
-    expect(attribute(waitingRead!, 'acme.min_version')?.intValue).toBe(1);
+    expect(attribute(waitingRead, 'acme.min_version')?.intValue).toBe(1);
     expect([...byId.values()].every((s) => s.traceId === traceId)).toBe(true);
 
     // For the record: the trace, its span names and durations
