@@ -1,3 +1,4 @@
+import { withTimeout } from '@acme/contracts';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ import { claimDatabase } from './cpu';
 import { benchRoot } from './settings';
 import type { ChannelModel } from 'amqplib';
 import { MongoClient } from 'mongodb';
-import { type Cleanup, say, sleep, withTimeout } from './util';
+import { type Cleanup, say, sleep } from './util';
 
 /** What the benchmark needs of a running app: RunningApp from @acme/testing has exactly this shape. */
 export interface BenchApp {

@@ -1,4 +1,4 @@
-import { TOPOLOGY } from '@acme/contracts';
+import { TOPOLOGY, withTimeout } from '@acme/contracts';
 import { collectionsOf } from '@acme/read-model';
 import type { TestVhost } from '@acme/testing';
 import type { Channel, ChannelModel } from 'amqplib';
@@ -7,7 +7,7 @@ import type { Pipeline } from './apps';
 import { CpuMeter, formatCpu, type CpuReport } from './cpu';
 import { unprocessedCount } from './relay';
 import type { BenchSettings } from './settings';
-import { fmt, now, say, sleep, withTimeout } from './util';
+import { fmt, now, say, sleep } from './util';
 
 export interface BacklogSample {
   /** Seconds since the load started. */

@@ -1,12 +1,12 @@
-import { HEADERS, TOPOLOGY, type ProposalEvent } from '@acme/contracts';
+import { HEADERS, TOPOLOGY, type ProposalEvent, withTimeout } from '@acme/contracts';
 import { declareTopology, toProposalMessage, type QueueType } from '@acme/messaging';
 import { collectionsOf } from '@acme/read-model';
-import { newProposalId, sampleEvent } from '@acme/testing';
+import { newProposalId, sampleEvent, waitFor } from '@acme/testing';
 import type { ConfirmChannel } from 'amqplib';
 import { connectVhost, isolatedServices, startApp } from './apps';
 import { CpuMeter, formatCpu, type CpuReport } from './cpu';
 import type { BenchSettings } from './settings';
-import { fmt, now, pollUntil, say, scoped, withTimeout } from './util';
+import { everySecond, fmt, now, say, scoped } from './util';
 
 const PUBLISH_BATCH = 1_000;
 
@@ -123,19 +123,29 @@ export async function projectorBench(settings: BenchSettings, queueType: QueueTy
     const deadline = Date.now() + settings.drainBoundS * 1000;
     let depth = m;
     // The queue count is cheap; the store count (a scan on FerretDB) only once the queue is empty.
-    await pollUntil(async () => (depth = (await channel.checkQueue(TOPOLOGY.workQueue)).messageCount) === 0 || Date.now() > deadline, {
-      what: 'the subscriber to empty the work queue',
-      timeoutMs: settings.drainBoundS * 1000 + 5_000,
-      intervalMs: 100,
-      onTick: () => say(`  projector: ${fmt(m - depth)}/${fmt(m)} taken from the queue`),
-    });
+    const taken = everySecond(() => say(`  projector: ${fmt(m - depth)}/${fmt(m)} taken from the queue`));
+    await waitFor(
+      async () => {
+        taken();
+        depth = (await channel.checkQueue(TOPOLOGY.workQueue)).messageCount;
+        return depth === 0 || Date.now() > deadline;
+      },
+      'the subscriber to empty the work queue',
+      settings.drainBoundS * 1000 + 5_000,
+      100,
+    );
     let stored = 0;
-    await pollUntil(async () => (stored = await store.countDocuments()) >= m || Date.now() > deadline, {
-      what: `proposaleventstore to hold ${m} documents`,
-      timeoutMs: settings.drainBoundS * 1000 + 5_000,
-      intervalMs: 100,
-      onTick: () => say(`  projector: ${fmt(stored)}/${fmt(m)} in proposaleventstore`),
-    });
+    const applied = everySecond(() => say(`  projector: ${fmt(stored)}/${fmt(m)} in proposaleventstore`));
+    await waitFor(
+      async () => {
+        applied();
+        stored = await store.countDocuments();
+        return stored >= m || Date.now() > deadline;
+      },
+      `proposaleventstore to hold ${m} documents`,
+      settings.drainBoundS * 1000 + 5_000,
+      100,
+    );
     const finished = stored >= m;
     if (!finished) say(`projector: WARNING: only ${fmt(stored)} of ${fmt(m)} events applied within ${settings.drainBoundS} s; the rate is measured on those`);
     const doneAt = Date.now();

@@ -1,4 +1,4 @@
-import { TOPOLOGY } from '@acme/contracts';
+import { TOPOLOGY, withTimeout } from '@acme/contracts';
 import { declareTopology, toProposalMessage, type QueueType } from '@acme/messaging';
 import { collectionsOf, createMongoClient, inboxEntryOf, viewOf, type ProposalView, type InboxEntry } from '@acme/read-model';
 import { newProposalId, sampleEvent } from '@acme/testing';
@@ -7,7 +7,7 @@ import { connectVhost, isolatedServices } from './apps';
 import { CpuMeter, formatCpu, type CpuReport } from './cpu';
 import type { BenchSettings } from './settings';
 import type { Db } from 'mongodb';
-import { fmt, now, say, scoped, withTimeout, type Cleanup } from './util';
+import { fmt, now, say, scoped, type Cleanup } from './util';
 
 export interface RawResult {
   perSecond: number;

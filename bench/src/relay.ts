@@ -1,10 +1,10 @@
 import { TOPOLOGY } from '@acme/contracts';
 import { declareTopology, type QueueType } from '@acme/messaging';
-import { newProposalId, sampleEvent, type TestDatabase } from '@acme/testing';
+import { newProposalId, sampleEvent, waitFor, type TestDatabase } from '@acme/testing';
 import { connectVhost, isolatedServices, startApp } from './apps';
 import { CpuMeter, formatCpu, type CpuReport } from './cpu';
 import type { BenchSettings } from './settings';
-import { fmt, now, pollUntil, say, scoped } from './util';
+import { everySecond, fmt, now, say, scoped } from './util';
 
 const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 const PREFILL_CHUNK = 2_000;
@@ -98,12 +98,16 @@ export async function relayBench(settings: BenchSettings, queueType: QueueType):
     let remaining = n;
     // Bounded by settings.drainBoundS: a relay too slow to finish in time is measured on what it did.
     const deadline = Date.now() + settings.drainBoundS * 1000;
-    await pollUntil(async () => (remaining = await unprocessedCount(db)) === 0 || Date.now() > deadline, {
-      what: 'the relay to drain the outbox',
-      timeoutMs: settings.drainBoundS * 1000 + 5_000,
-      intervalMs: 50,
-      onTick: () => say(`  relay: ${fmt(n - remaining)}/${fmt(n)} published`),
-    });
+    const progress = everySecond(() => say(`  relay: ${fmt(n - remaining)}/${fmt(n)} published`));
+    await waitFor(
+      async () => {
+        progress();
+        remaining = await unprocessedCount(db);
+        return remaining === 0 || Date.now() > deadline;
+      },
+      'the relay to drain the outbox',
+      settings.drainBoundS * 1000 + 5_000,
+    );
     const drainedAt = Date.now();
     const relayed = n - remaining;
     if (remaining > 0) say(`relay: WARNING: only ${fmt(relayed)} of ${fmt(n)} events relayed within ${settings.drainBoundS} s; the rate is measured on those`);

@@ -1,3 +1,4 @@
+import { withTimeout } from '@acme/contracts';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -18,42 +19,14 @@ export const fmt = (n: number | null | undefined, digits = 0): string =>
     ? 'n/a'
     : n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-/** Rejects after `ms` with a message naming what took too long. */
-export async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      work,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} took longer than ${Math.round(ms / 1000)} s`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/**
- * Polls `probe` every `intervalMs` until it returns true, for at most `timeoutMs` (and so at most
- * timeoutMs / intervalMs + 1 probes). `onTick` gets a progress call about once a second.
- */
-export async function pollUntil(
-  probe: () => Promise<boolean>,
-  options: { what: string; timeoutMs: number; intervalMs: number; onTick?: () => Promise<void> | void },
-): Promise<void> {
-  const deadline = now() + options.timeoutMs;
-  const maxProbes = Math.ceil(options.timeoutMs / options.intervalMs) + 1;
-  let lastTick = now();
-  for (let i = 0; i < maxProbes; i++) {
-    if (await probe()) return;
-    if (now() > deadline) break;
-    if (options.onTick && now() - lastTick >= 1_000) {
-      lastTick = now();
-      await options.onTick();
-    }
-    await sleep(options.intervalMs);
-  }
-  throw new Error(`timed out after ${Math.round(options.timeoutMs / 1000)} s waiting for ${options.what}`);
+/** `report`, called at most once a second however often the returned function is: progress lines while polling. */
+export function everySecond(report: () => void): () => void {
+  let last = now();
+  return () => {
+    if (now() - last < 1_000) return;
+    last = now();
+    report();
+  };
 }
 
 /** Nearest-rank percentile of an ascending array. */

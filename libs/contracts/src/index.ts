@@ -3,3 +3,4 @@ export * from './proposal-event';
 export * from './topology';
 export * from './text';
 export * from './error-codes';
+export * from './timeout';

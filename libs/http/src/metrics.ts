@@ -4,7 +4,7 @@ import { collectDefaultMetrics, Histogram, register } from 'prom-client';
 let registered = false;
 
 /**
- * Prometheus metrics at GET /metrics: process metrics, an HTTP latency histogram per route, and
+ * Prometheus metrics at GET /metrics (or their JSON, to `Accept: application/json`): process metrics, an HTTP latency histogram per route, and
  * whatever the app registers on prom-client's default registry (outbox backlog, projections, ...).
  */
 export function setUpMetrics(fastify: FastifyInstance, app: string): void {
@@ -28,7 +28,10 @@ export function setUpMetrics(fastify: FastifyInstance, app: string): void {
     }
     done();
   });
-  fastify.get('/metrics', async (_request, reply) => {
+  // Prometheus gets its text format; a client that asks for JSON first (the lab console) gets the
+  // registry's own JSON, so it reads the figures without parsing the text format.
+  fastify.get('/metrics', async (request, reply) => {
+    if (request.headers.accept?.trimStart().startsWith('application/json')) return register.getMetricsAsJSON();
     void reply.header('content-type', register.contentType);
     return register.metrics();
   });

@@ -14,6 +14,7 @@ import {
   type UpdateFilter,
   type WithoutId,
 } from 'mongodb';
+import { withTimeout } from '@acme/contracts';
 import { COLLECTIONS, type CustomerProposalEntry, type DuplicateEvent, type InboxEntry, type ProposalView } from './views';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
@@ -181,18 +182,8 @@ export const MONGO_OPERATION_DEADLINE_MS = 15_000;
 export class MongoOperationHung extends Error {}
 
 /** `work`, or a MongoOperationHung rejection once `ms` have passed without it settling. */
-export async function withinDeadline<T>(work: Promise<T>, what: string, ms = MONGO_OPERATION_DEADLINE_MS): Promise<T> {
-  const timer = new AbortController();
-  try {
-    return await Promise.race([
-      work,
-      sleep(ms, undefined, { signal: timer.signal }).then(() => {
-        throw new MongoOperationHung(`${what}: no answer from MongoDB within ${ms} ms`);
-      }),
-    ]);
-  } finally {
-    timer.abort();
-  }
+export function withinDeadline<T>(work: Promise<T>, what: string, ms = MONGO_OPERATION_DEADLINE_MS): Promise<T> {
+  return withTimeout(work, ms, () => new MongoOperationHung(`${what}: no answer from MongoDB within ${ms} ms`));
 }
 
 /** One update: a filter and either a replacement document or update operators. */

@@ -1,6 +1,6 @@
 import { PROBE_HEADER } from '@acme/http';
 import { probeHealth, type HealthAnswer } from '@acme/lab-core';
-import { MetricsPage } from './prometheus-text';
+import { MetricsPage } from './metrics-page';
 import type { AppStatus, DuplicateEntry } from './snapshot';
 
 /**
@@ -13,7 +13,7 @@ export const PROBE_TIMEOUT_MS = 3_000;
 async function get(url: string): Promise<Response | undefined> {
   try {
     // Marked as polling: the apps log it at debug, not as a user's request.
-    return await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS), headers: { accept: 'application/json, text/plain', [PROBE_HEADER]: 'lab-console' } });
+    return await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS), headers: { accept: 'application/json', [PROBE_HEADER]: 'lab-console' } });
   } catch {
     return undefined; // refused, reset or timed out: all "no answer"
   }
@@ -41,15 +41,10 @@ export async function probeApp(baseUrl: string): Promise<{ status: Pick<AppStatu
   };
 }
 
-/** GET /metrics, parsed; undefined when the app does not answer or has no metrics endpoint yet. */
+/** GET /metrics as its registry's JSON; undefined when the app does not answer or has no metrics endpoint yet. */
 export async function probeMetrics(baseUrl: string): Promise<MetricsPage | undefined> {
   const response = await get(`${baseUrl}/metrics`);
-  if (!response?.ok) return undefined;
-  try {
-    return MetricsPage.parse(await response.text());
-  } catch {
-    return undefined;
-  }
+  return response?.ok ? MetricsPage.fromJson(await readJson(response)) : undefined;
 }
 
 const isDuplicate = (item: unknown): item is DuplicateEntry =>

@@ -3,7 +3,7 @@ import type { LabConsoleConfig } from '../lab-console.config';
 import { LAB_CONSOLE_CONFIG } from '../tokens';
 import { readStatus, verdictOf, type HealthAnswer, type PipelineStatus } from '@acme/lab-core';
 import { probeApp, probeDuplicates, probeMetrics } from './app-probes';
-import { MetricsPage, type HistogramData } from './prometheus-text';
+import { MetricsPage, type HistogramData } from './metrics-page';
 import { RabbitProbe } from './rabbit-probe';
 import { counterRate, histogramDelta, intervalQuantile, type CounterReading } from './rates';
 import { APP_NAMES, type AppName, type AppStatus, type Snapshot, type SystemCounts } from './snapshot';

@@ -1,4 +1,4 @@
-import { TOPOLOGY } from '@acme/contracts';
+import { TOPOLOGY, withTimeout } from '@acme/contracts';
 import { listDeadLetters, publishPoison, redriveDeadLetters, type DeadLetter, type PoisonKind } from '@acme/messaging';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { connect, type ChannelModel } from 'amqplib';
@@ -6,15 +6,6 @@ import type { LabConsoleConfig } from '../lab-console.config';
 import { LAB_CONSOLE_CONFIG } from '../tokens';
 import { PROBE_TIMEOUT_MS } from './app-probes';
 import type { QueueDepths } from './snapshot';
-
-/** Rejects after `ms`: the page must keep updating while RabbitMQ hangs. */
-export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
 
 /**
  * The lab console's view of RabbitMQ: queue depths (checkQueue never creates a queue, so the page

@@ -1,4 +1,4 @@
-import type { Bucket, HistogramData } from './prometheus-text';
+import type { Bucket, HistogramData } from './metrics-page';
 
 /** One reading of a counter; `value` is null when the app did not answer. */
 export interface CounterReading {
