@@ -11,7 +11,7 @@ import pretty from 'pino-pretty';
 import { setUpMetrics } from './metrics';
 import { ProblemFilter } from './problem.filter';
 import { continueTrace, traceIdOf } from './trace-context';
-import { activeTraceparent, nameRequestSpan } from '@acme/telemetry';
+import { activeTraceparent, nameRequestSpan, PROBE_HEADER } from '@acme/telemetry';
 import { createValidationPipe } from './validation';
 
 export interface HttpAppOptions {
@@ -26,9 +26,6 @@ export interface HttpAppOptions {
 }
 
 const NEST_START_UP = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
-
-/** The header the lab console's once-a-second reads carry: polling, not a user's request. */
-export const PROBE_HEADER = 'x-acme-probe';
 
 /**
  * Structured JSON logs (pino through nestjs-pino), one object per line; `pretty` for a terminal. Inside

@@ -15,9 +15,12 @@ export function telemetryConfigured(env: NodeJS.ProcessEnv = process.env): boole
   return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
 }
 
+/** The header the lab console's once-a-second reads carry: polling, not a user's request. */
+export const PROBE_HEADER = 'x-acme-probe';
+
 /** Requests that are polling, not work: health and metrics probes, and the lab console's reads. */
 const isProbe = (url: string | undefined, headers: Record<string, unknown>) =>
-  /^\/(health|metrics)\b/.test(url ?? '') || headers['x-acme-probe'] !== undefined;
+  /^\/(health|metrics)\b/.test(url ?? '') || headers[PROBE_HEADER] !== undefined;
 
 let started: NodeSDK | undefined;
 

@@ -1,4 +1,4 @@
-import { PROBE_HEADER } from '@acme/http';
+import { PROBE_HEADER } from '@acme/telemetry';
 import { probeHealth, type HealthAnswer } from '@acme/lab-core';
 import { MetricsPage } from './metrics-page';
 import type { AppStatus, DuplicateEntry } from './snapshot';
