@@ -11,9 +11,13 @@ export interface DeadLetter {
   body: string;
 }
 
-/** When the broker dead-lettered it (x-death `time`: an AMQP timestamp, seconds), as ISO 8601. */
+/**
+ * When the broker dead-lettered it, as ISO 8601. x-death's `time` is an AMQP timestamp (seconds),
+ * which amqplib decodes as `{ '!': 'timestamp', value }`.
+ */
 function deathTime(time: unknown): string {
-  const date = time instanceof Date ? time : typeof time === 'number' ? new Date(time * 1000) : undefined;
+  const seconds = typeof time === 'object' && time !== null && 'value' in time ? time.value : time;
+  const date = typeof seconds === 'number' ? new Date(seconds * 1000) : undefined;
   return date && !Number.isNaN(date.getTime()) ? date.toISOString() : '';
 }
 

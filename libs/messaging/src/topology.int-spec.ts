@@ -3,6 +3,7 @@ import { createTestVhost, waitFor, type TestVhost } from '@acme/testing';
 import type { Channel, ChannelModel } from 'amqplib';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { listDeadLetters } from './dead-letters';
 import { declareTopology, TopologyMismatchError } from './topology';
 
 describe('RabbitMQ topology', () => {
@@ -75,7 +76,10 @@ describe('RabbitMQ topology', () => {
     // When its TTL passes
     await waitFor(async () => (await depth(TOPOLOGY.deadLetterQueue)) === 1, 'dead-lettered after the TTL', 10_000, 100);
 
-    // Then it is in the DLQ, marked as expired by RabbitMQ
+    // Then it is in the DLQ, marked as expired by RabbitMQ, and the operator's listing says so and when
+    const [listed] = await listDeadLetters(connection);
+    expect(listed).toMatchObject({ messageId: 'ttl-test', reason: `expired in ${TOPOLOGY.workQueue}` });
+    expect(Math.abs(Date.parse(listed?.at ?? '') - Date.now())).toBeLessThan(60_000);
     const dead = await channel.get(TOPOLOGY.deadLetterQueue, { noAck: true });
     if (!dead) throw new Error('no dead letter');
     expect(dead.properties.messageId).toBe('ttl-test');
