@@ -295,7 +295,7 @@ program
   .addArgument(new Command().createArgument('[mode]', 'outbox or direct').choices(['outbox', 'direct']))
   .action(
     action(async (lab, mode: 'outbox' | 'direct' | undefined) => {
-      if (mode) console.log(`${pc.green('✓')} ${switchMode(mode)}`);
+      if (mode) console.log(`${pc.green('✓')} ${await switchMode(lab, mode)}`);
       else console.log(`publish mode: ${pc.bold((await currentMode(lab)) ?? 'unknown (command-api not running?)')}`);
     }),
   );

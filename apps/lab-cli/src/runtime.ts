@@ -91,7 +91,8 @@ const ok = async (probe: () => Promise<unknown>): Promise<boolean> => {
   }
 };
 
-async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+/** Polls `condition` every 250 ms; false when it did not hold within `timeoutMs` (the lab says so and goes on). */
+export async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(250)) {
     if (await condition()) return true;
   }
