@@ -26,15 +26,7 @@ describe('lab console with the apps under pm2 (npm run up)', () => {
     cwd = mkdtempSync(join(tmpdir(), 'acme-lab-pm2-'));
     symlinkSync(join(repoRoot, 'node_modules'), join(cwd, 'node_modules'));
     mkdirSync(join(cwd, '.acme'));
-    env = {
-      ...process.env,
-      ...pipeline.env,
-      NO_COLOR: '1',
-      COMMAND_API_PORT: String(pipeline.commandApi.port),
-      QUERY_API_PORT: String(pipeline.queryApi.port),
-      EVENT_PROCESSOR_PORT: String(pipeline.processors[0]?.port),
-      PROPOSAL_SUBSCRIBER_PORT: String(pipeline.subscribers[0]?.port),
-    };
+    env = pipeline.labCliEnv();
     delete env.PM2_HOME;
     // The command API and the relay move under pm2, on the same ports, with the names `npm run up` gives them.
     await pipeline.commandApi.kill();

@@ -21,15 +21,7 @@ describe('lab console against the running stack', () => {
   });
 
   function lab(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const env = {
-      ...process.env,
-      ...pipeline.env,
-      NO_COLOR: '1',
-      COMMAND_API_PORT: String(pipeline.commandApi.port),
-      QUERY_API_PORT: String(pipeline.queryApi.port),
-      EVENT_PROCESSOR_PORT: String(pipeline.processors[0]?.port),
-      PROPOSAL_SUBSCRIBER_PORT: String(pipeline.subscribers[0]?.port),
-    };
+    const env = pipeline.labCliEnv();
     return new Promise((resolve) => {
       execFile(process.execPath, [join(repoRoot, 'dist/apps/lab-cli/src/main.js'), ...args], { cwd, env, timeout: 60_000 }, (error, stdout, stderr) =>
         resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),

@@ -57,6 +57,19 @@ export class TestPipeline {
     return new TestPipeline(db, vhost, mongo, env, commandApi, queryApi, processors, subscribers);
   }
 
+  /** The lab CLI's environment against this pipeline: its connections and its apps' ports, nothing from a .env. */
+  labCliEnv(): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      ...this.env,
+      NO_COLOR: '1',
+      COMMAND_API_PORT: String(this.commandApi.port),
+      QUERY_API_PORT: String(this.queryApi.port),
+      EVENT_PROCESSOR_PORT: String(this.processors[0]?.port),
+      PROPOSAL_SUBSCRIBER_PORT: String(this.subscribers[0]?.port),
+    };
+  }
+
   async stop(): Promise<void> {
     await Promise.all([this.commandApi, this.queryApi, ...this.processors, ...this.subscribers].map((a) => a.stop()));
     await Promise.all([this.db.drop(), this.vhost.delete(), this.mongo.drop()]);

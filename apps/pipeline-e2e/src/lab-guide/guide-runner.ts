@@ -59,15 +59,7 @@ export class GuideRunner {
 
   /** The CLI's environment: the pipeline's connections and ports, nothing from a .env. */
   cliEnv(): NodeJS.ProcessEnv {
-    return {
-      ...process.env,
-      ...this.pipeline.env,
-      NO_COLOR: '1',
-      COMMAND_API_PORT: String(this.pipeline.commandApi.port),
-      QUERY_API_PORT: String(this.pipeline.queryApi.port),
-      EVENT_PROCESSOR_PORT: String(this.pipeline.processors[0]?.port),
-      PROPOSAL_SUBSCRIBER_PORT: String(this.pipeline.subscribers[0]?.port),
-    };
+    return this.pipeline.labCliEnv();
   }
 
   lab(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
